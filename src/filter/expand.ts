@@ -1,0 +1,202 @@
+// List and macro expansion on condition ASTs.
+//
+// Macros: a port of Falco's filter_macro_resolver (userspace/engine). Every identifier
+// that names a known macro is replaced by a copy of the macro's AST, expanded in turn;
+// the copy keeps the macro's own positions. A macro met again while expanding itself is
+// a "reference loop in macro 'X'" error (and, as in Falco, also counts as unknown).
+// Falco compiles macros in file order and resolves each against the macros visible to it
+// (defined before it), storing the expanded AST back, so a loop only shows up when a
+// later append/override makes an earlier macro refer to a later one: the caller builds
+// the visible map the same way and calls resolveMacros once per macro.
+//
+// Lists: Falco substitutes list names into the condition *text* before parsing
+// (rule_loader_compiler.cpp resolve_list); substituteListsInText is that algorithm. On an
+// AST, resolveLists gives the same result for names used as list values: inside `(...)`
+// and alone after in/intersects/pmatch or a modifier (`in my_list`).
+import type { Expr, Pos } from './ast.js'
+import { EscapeError, unescapeStr } from './escaping.js'
+import { isListOperator } from './operators.js'
+
+export interface NamedPos {
+  readonly name: string
+  readonly pos: Pos
+}
+
+export interface MacroResolution {
+  readonly expr: Expr
+  /** Macros substituted, in the order their expansion finished (may repeat). */
+  readonly resolved: readonly NamedPos[]
+  /** Identifiers that name no macro, where they occur (and macros that loop). */
+  readonly unknown: readonly NamedPos[]
+  /** "reference loop in macro 'X'" errors, where the repeated reference occurs. */
+  readonly errors: readonly { readonly message: string; readonly pos: Pos }[]
+}
+
+/**
+ * Replaces macro references by their (recursively expanded) definitions. Falco reports
+ * the first error if any, else "Undefined macro 'X' used in filter." for the first
+ * unknown name, at that name's position.
+ */
+export function resolveMacros(e: Expr, macros: ReadonlyMap<string, Expr>): MacroResolution {
+  const resolved: NamedPos[] = []
+  const unknown: NamedPos[] = []
+  const errors: { message: string; pos: Pos }[] = []
+  const path: string[] = []
+
+  const visit = (n: Expr): Expr => {
+    switch (n.kind) {
+      case 'and':
+      case 'or': {
+        let changed = false
+        const children = n.children.map((c) => {
+          const r = visit(c)
+          if (r !== c) changed = true
+          return r
+        })
+        return changed ? { ...n, children } : n
+      }
+      case 'not': {
+        const child = visit(n.child)
+        return child !== n.child ? { ...n, child } : n
+      }
+      case 'identifier': {
+        const body = macros.get(n.name)
+        if (!body) {
+          unknown.push({ name: n.name, pos: n.pos })
+          return n
+        }
+        if (path.includes(n.name)) {
+          errors.push({ message: "reference loop in macro '" + n.name + "'", pos: n.pos })
+          unknown.push({ name: n.name, pos: n.pos })
+          return n
+        }
+        path.push(n.name)
+        const out = visit(body)
+        resolved.push({ name: n.name, pos: n.pos })
+        path.pop()
+        return out
+      }
+      default:
+        // checks, values and fields hold no macro references
+        return n
+    }
+  }
+
+  return { expr: visit(e), resolved, unknown, errors }
+}
+
+export interface ListResolution {
+  readonly expr: Expr
+  /** Names of the lists that were substituted. */
+  readonly used: ReadonlySet<string>
+}
+
+/**
+ * Replaces list names by their items: each value of a `(...)` list that names a list is
+ * spliced in place, and a single name after a list operator (`in my_list`) becomes the
+ * list. Lists are expected flattened already (lists of lists resolved by the loader).
+ * Items are read the way Falco's text substitution makes the parser read them: an item
+ * with a space is quoted and unescaped, an item already quoted is unquoted.
+ */
+export function resolveLists(e: Expr, lists: ReadonlyMap<string, readonly string[]>): ListResolution {
+  const used = new Set<string>()
+  const itemsOf = (name: string): string[] | undefined => {
+    const items = lists.get(name)
+    if (!items) return undefined
+    used.add(name)
+    return items.map(listItemValue)
+  }
+
+  const visit = (n: Expr): Expr => {
+    switch (n.kind) {
+      case 'and':
+      case 'or':
+        return { ...n, children: n.children.map(visit) }
+      case 'not':
+        return { ...n, child: visit(n.child) }
+      case 'binary': {
+        const r = n.right
+        if (r.kind === 'list') {
+          let changed = false
+          const values: string[] = []
+          for (const v of r.values) {
+            const items = itemsOf(v)
+            if (items) {
+              changed = true
+              values.push(...items)
+            } else {
+              values.push(v)
+            }
+          }
+          return changed ? { ...n, right: { ...r, values } } : n
+        }
+        if (r.kind === 'value' && isListOperator(n.op)) {
+          const items = itemsOf(r.value)
+          if (items) return { ...n, right: { kind: 'list', values: items, pos: r.pos } }
+        }
+        return n
+      }
+      default:
+        return n
+    }
+  }
+  return { expr: visit(e), used }
+}
+
+/** What the parser reads for one list item once Falco has pasted it into a condition. */
+export function listItemValue(item: string): string {
+  const q = item[0]
+  try {
+    if (q === '"' || q === "'") {
+      if (item.length >= 2 && item[item.length - 1] === q) return unescapeStr(item)
+      return item
+    }
+    if (item.includes(' ')) return unescapeStr('"' + item + '"')
+  } catch (e) {
+    if (!(e instanceof EscapeError)) throw e
+  }
+  return item
+}
+
+const BLANKS = ' \t\n\r'
+const DELIMS = BLANKS + '(),='
+
+/** Falco's quote_item: a value with a space gets double quotes unless already quoted. */
+export function quoteItem(s: string): string {
+  return s.includes(' ') && s[0] !== '"' && s[0] !== "'" ? '"' + s + '"' : s
+}
+
+/**
+ * Falco's text substitution of lists (resolve_list), applied for each list in order:
+ * every occurrence of a list's name bounded by blanks, parentheses, commas, '=' or the
+ * text's ends is replaced by its quoted items joined with ", " (blanks around the name
+ * are swallowed; an empty list also swallows a neighbouring comma).
+ */
+export function substituteListsInText(
+  cond: string,
+  lists: Iterable<{ readonly name: string; readonly items: readonly string[] }>,
+): { text: string; used: Set<string> } {
+  const used = new Set<string>()
+  for (const list of lists) {
+    const name = list.name
+    if (name === '') continue
+    let start = cond.indexOf(name)
+    while (start >= 0) {
+      let end = start + name.length
+      if ((start === 0 || DELIMS.includes(cond[start - 1]!)) && (end >= cond.length || DELIMS.includes(cond[end]!))) {
+        while (start > 0 && BLANKS.includes(cond[start - 1]!)) start--
+        while (end < cond.length && BLANKS.includes(cond[end]!)) end++
+        const sub = list.items.map(quoteItem).join(', ')
+        if (sub === '') {
+          if (start > 0 && cond[start - 1] === ',') start--
+          else if (end < cond.length && cond[end] === ',') end++
+        }
+        cond = (start > 0 ? cond.slice(0, start) + ' ' : '') + sub + ' ' + cond.slice(end)
+        start += sub.length + 1
+        used.add(name)
+      }
+      start = cond.indexOf(name, start + 1)
+    }
+  }
+  return { text: cond, used }
+}

@@ -1,0 +1,444 @@
+// Stage three of loading: lists flattened, macros parsed and resolved, rule conditions
+// (with their exceptions) and outputs compiled, each rule's event types computed. The
+// steps, their order and their messages follow Falco's rule_loader_compiler so that the
+// same rules give the same load results.
+import type { BinaryCheckExpr, Expr, Pos, UnaryCheckExpr } from '../filter/ast.js'
+import { compileFilter } from '../filter/compile.js'
+import { eventTypesOf } from '../filter/evttypes.js'
+import { parseCondition } from '../filter/parser.js'
+import { isListOperator } from '../filter/operators.js'
+import type { FieldResolver } from '../fields/binding.js'
+import { compileOutput } from '../outputs/format.js'
+import type { CompiledOutput } from '../outputs/format.js'
+import type { Collector } from './collector.js'
+import type { ExceptionInfo, MacroInfo, Priority, RuleInfo } from './infos.js'
+import { RuleLoadError } from './load-result.js'
+import type { Context, LoadResult } from './load-result.js'
+
+/** An event source as the rules see it: its name and its fields. */
+export interface RuleSourceFields {
+  readonly name: string
+  readonly resolver: FieldResolver<unknown>
+}
+
+/** `append_output` entries of the configuration, applied when rules compile. */
+export interface ExtraOutput {
+  source: string
+  tags: readonly string[]
+  rule: string
+  format: string
+  /** A named extra field for output_fields (Falco's extra_fields); empty for extra text. */
+  key: string
+}
+
+export interface CompiledRule {
+  readonly id: number
+  readonly name: string
+  readonly source: string
+  readonly description: string
+  readonly priority: Priority
+  readonly tags: readonly string[]
+  readonly output: string
+  readonly formatter: CompiledOutput<unknown>
+  readonly extraFields: ReadonlyMap<string, CompiledOutput<unknown>>
+  readonly condition: Expr
+  readonly filter: (ev: unknown) => boolean
+  /** Event codes the condition can match; 'all' when it does not restrict evt.type. */
+  readonly evttypes: ReadonlySet<number> | 'all'
+  readonly capture: boolean
+  readonly captureDuration: number
+  readonly exceptionFields: readonly string[]
+  readonly info: RuleInfo
+}
+
+export interface CompiledList {
+  readonly name: string
+  readonly items: readonly string[]
+  used: boolean
+}
+
+export interface CompiledMacro {
+  readonly name: string
+  condition: Expr
+  used: boolean
+}
+
+export interface CompileOutput {
+  lists: Map<string, CompiledList>
+  macros: Map<string, CompiledMacro>
+  rules: CompiledRule[]
+}
+
+const NO_VALUE = '<NA>'
+const DEPRECATED_FIELDS: Record<string, string> = {
+  'evt.dir':
+    "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
+  'evt.latency': 'field is not available due to the drop of enter events.',
+  'evt.latency.s': 'field is not available due to the drop of enter events.',
+  'evt.latency.ns': 'field is not available due to the drop of enter events.',
+  'evt.latency.human': 'field is not available due to the drop of enter events.',
+  'evt.wait_latency': 'field is not available due to the drop of enter events.',
+}
+const CONTAINER_INFO = '%container.info'
+
+const fail = (code: 'LOAD_ERR_VALIDATE' | 'LOAD_ERR_COMPILE_CONDITION' | 'LOAD_ERR_COMPILE_OUTPUT', msg: string, ctx: Context): never => {
+  throw new RuleLoadError(code, msg, ctx)
+}
+
+/** Falco quotes a list or exception value that has a space, unless it is quoted already. */
+const quoteItem = (s: string): string => (s.includes(' ') && s[0] !== '"' && s[0] !== "'" ? `"${s}"` : s)
+
+const BLANKS = ' \t\n\r'
+const DELIMS = BLANKS + '(),='
+
+/**
+ * Replaces each delimited occurrence of a list's name in condition text by its items,
+ * exactly as Falco does before parsing (so `proc.name=my_list` and `in (a, my_list)` both
+ * work as they do there). Returns the new text, or undefined when the name did not occur.
+ */
+function substituteList(cnd: string, name: string, items: readonly string[]): string | undefined {
+  let used = false
+  let start = cnd.indexOf(name)
+  while (start >= 0) {
+    let end = start + name.length
+    if ((start === 0 || DELIMS.includes(cnd[start - 1]!)) && (end >= cnd.length || DELIMS.includes(cnd[end]!))) {
+      while (start > 0 && BLANKS.includes(cnd[start - 1]!)) start--
+      while (end < cnd.length && BLANKS.includes(cnd[end]!)) end++
+      const sub = items.map(quoteItem).join(', ')
+      if (sub === '') {
+        if (start > 0 && cnd[start - 1] === ',') start--
+        else if (end < cnd.length && cnd[end] === ',') end++
+      }
+      cnd = (start > 0 ? cnd.slice(0, start) + ' ' : '') + sub + ' ' + cnd.slice(end)
+      start += sub.length + 1
+      used = true
+    }
+    start = cnd.indexOf(name, start + 1)
+  }
+  return used ? cnd : undefined
+}
+
+function substituteLists(cnd: string, lists: Map<string, CompiledList>): string {
+  for (const list of lists.values()) {
+    const out = substituteList(cnd, list.name, list.items)
+    if (out !== undefined) {
+      cnd = out
+      list.used = true
+    }
+  }
+  return cnd
+}
+
+function parseWithLists(cond: string, lists: Map<string, CompiledList>, ctx: Context): { ast: Expr; text: string } {
+  const text = substituteLists(cond, lists)
+  try {
+    return { ast: parseCondition(text), text }
+  } catch (e) {
+    const err = e as { message: string; pos?: Pos }
+    return fail('LOAD_ERR_COMPILE_CONDITION', err.message, ctx.inCondition(err.pos ?? { idx: 0, line: 1, col: 1 }, text))
+  }
+}
+
+/** Inlines macros (Falco's filter_macro_resolver), reporting loops and unknown names. */
+function resolveMacros(ast: Expr, macros: ReadonlyMap<string, Expr>, text: string, ctx: Context, used: Set<string>): Expr {
+  const path: string[] = []
+  const visit = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        return { ...e, children: e.children.map(visit) }
+      case 'not':
+        return { ...e, child: visit(e.child) }
+      case 'identifier': {
+        const body = macros.get(e.name)
+        if (!body) fail('LOAD_ERR_VALIDATE', `Undefined macro '${e.name}' used in filter.`, ctx.inCondition(e.pos, text))
+        if (path.includes(e.name)) fail('LOAD_ERR_VALIDATE', `reference loop in macro '${e.name}'`, ctx.inCondition(e.pos, text))
+        path.push(e.name)
+        const out = visit(body!)
+        path.pop()
+        used.add(e.name)
+        return out
+      }
+      default:
+        return e
+    }
+  }
+  return visit(ast)
+}
+
+/** Falco's LOAD_UNSAFE_NA_CHECK and deprecated-field warnings for one condition. */
+function warnCondition(ast: Expr, text: string, ctx: Context, result: LoadResult): void {
+  let unsafeNa = false
+  const deprecated = new Set<string>()
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        e.children.forEach(walk)
+        return
+      case 'not':
+        walk(e.child)
+        return
+      case 'unary':
+        walk(e.left)
+        return
+      case 'binary': {
+        walk(e.left)
+        const unsafeField = e.left.kind === 'field' && (e.left.field.startsWith('ka.') || e.left.field.startsWith('jevt.'))
+        if (unsafeField && ['==', '=', '!=', 'in', 'intersects', 'pmatch'].includes(e.op)) {
+          if ((e.right.kind === 'value' && e.right.value === NO_VALUE) || (e.right.kind === 'list' && e.right.values.includes(NO_VALUE))) unsafeNa = true
+        }
+        return
+      }
+      case 'field':
+        if (DEPRECATED_FIELDS[e.field]) deprecated.add(e.field)
+        return
+      case 'transformer':
+        e.values.forEach(walk)
+        return
+      default:
+        return
+    }
+  }
+  walk(ast)
+  const at = ctx.inCondition({ idx: 0, line: 0, col: 0 }, text)
+  if (unsafeNa) result.addWarning('LOAD_UNSAFE_NA_CHECK', '', at)
+  for (const f of [...deprecated].sort()) result.addWarning('LOAD_DEPRECATED_ITEM', DEPRECATED_FIELDS[f]!, at)
+}
+
+function fieldExpr(field: string, ctx: Context): Expr {
+  try {
+    return (parseCondition(field + ' exists') as UnaryCheckExpr).left
+  } catch {
+    return fail('LOAD_ERR_VALIDATE', `'${field}' is not a supported filter field`, ctx)
+  }
+}
+
+function valueExpr(text: string, lists: Map<string, CompiledList>, listOp: boolean, ctx: Context): Expr {
+  const probe = 'evt.num ' + (listOp ? 'in ' : '= ') + substituteLists(text, lists)
+  try {
+    return (parseCondition(probe) as BinaryCheckExpr).right
+  } catch (e) {
+    return fail('LOAD_ERR_COMPILE_CONDITION', (e as Error).message, ctx)
+  }
+}
+
+/**
+ * The exceptions of a rule as `not (...)` nodes. Values are assembled the way Falco
+ * assembles their text (quoting, parentheses, list names) and each value alone is parsed,
+ * so the result matches Falco's without re-parsing the rule's condition.
+ */
+function buildExceptions(exceptions: readonly ExceptionInfo[], lists: Map<string, CompiledList>, fields: Set<string>): Expr[] {
+  const out: Expr[] = []
+  for (const ex of exceptions) {
+    const pos = { idx: 0, line: 1, col: 1 }
+    const f = ex.fields!
+    const comps = ex.comps!
+    const alternatives: Expr[] = []
+    if (!f.isList) {
+      if (ex.values.length === 0) continue
+      const items: string[] = []
+      for (const v of ex.values) {
+        if (v.isList) fail('LOAD_ERR_VALIDATE', 'Expected values array to contain a list of strings', ex.ctx)
+        items.push(quoteItem(v.item))
+      }
+      fields.add(f.item)
+      const right = valueExpr('(' + items.join(', ') + ')', lists, true, ex.ctx)
+      alternatives.push({ kind: 'binary', left: fieldExpr(f.item, ex.ctx), op: comps.item, right, pos })
+    } else {
+      for (const values of ex.values) {
+        if (f.items.length !== values.items.length) fail('LOAD_ERR_VALIDATE', 'Fields and values lists must have equal length', ex.ctx)
+        const checks: Expr[] = f.items.map((field, k) => {
+          const op = comps.items[k]!.item
+          const v = values.items[k]!
+          let text: string
+          if (v.isList) text = '(' + v.items.map((i) => quoteItem(i.item)).join(', ') + ')'
+          else if (isListOperator(op)) text = v.item.startsWith('(') ? v.item : '(' + v.item + ')'
+          else text = quoteItem(v.item)
+          fields.add(field.item)
+          const listOp = v.isList || isListOperator(op)
+          return { kind: 'binary', left: fieldExpr(field.item, ex.ctx), op, right: valueExpr(text, lists, listOp, ex.ctx), pos }
+        })
+        alternatives.push(checks.length === 1 ? checks[0]! : { kind: 'and', children: checks, pos })
+      }
+    }
+    if (alternatives.length === 0) continue
+    out.push({ kind: 'not', child: alternatives.length === 1 ? alternatives[0]! : { kind: 'or', children: alternatives, pos }, pos })
+  }
+  return out
+}
+
+const UNKNOWN_MARKERS = ['nonexistent field', 'invalid formatting token', 'unknown event type', 'unknown filter:']
+const isUnknownFieldError = (msg: string): boolean => UNKNOWN_MARKERS.some((m) => msg.includes(m))
+
+export interface CompileConfig {
+  readonly sources: ReadonlyMap<string, RuleSourceFields>
+  readonly extraOutputs: readonly ExtraOutput[]
+  /** The event-code count above which a syscall rule gets LOAD_NO_EVTTYPE (Falco: 100). */
+  readonly maxEvttypes?: number
+}
+
+/** Compiles everything collected so far; problems land in `result` (the file just read). */
+export function compileCollected(col: Collector, cfg: CompileConfig, result: LoadResult): CompileOutput | undefined {
+  const out: CompileOutput = { lists: new Map(), macros: new Map(), rules: [] }
+  try {
+    compileLists(col, out)
+    compileMacros(col, out)
+    compileRules(col, cfg, out, result)
+  } catch (e) {
+    if (e instanceof RuleLoadError) {
+      result.addError(e.code, e.message, e.ctx)
+      return undefined
+    }
+    throw e
+  }
+  for (const m of out.macros.values()) {
+    if (!m.used) result.addWarning('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', col.macros.get(m.name)!.ctx)
+  }
+  for (const l of out.lists.values()) {
+    if (!l.used) result.addWarning('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro', col.lists.get(l.name)!.ctx)
+  }
+  return out
+}
+
+function compileLists(col: Collector, out: CompileOutput): void {
+  const usedNames: string[] = []
+  for (const list of col.lists.items) {
+    const items: string[] = []
+    for (const item of list.items) {
+      // a list may name a list defined before it, whose items it takes
+      const ref = col.lists.get(item)
+      if (ref && ref.index < list.visibility) {
+        usedNames.push(ref.name)
+        items.push(...(out.lists.get(ref.name)?.items ?? ref.items))
+      } else {
+        items.push(item)
+      }
+    }
+    out.lists.set(list.name, { name: list.name, items, used: false })
+  }
+  for (const n of usedNames) out.lists.get(n)!.used = true
+}
+
+function compileMacros(col: Collector, out: CompileOutput): void {
+  const texts = new Map<string, string>()
+  for (const m of col.macros.items) {
+    const { ast, text } = parseWithLists(m.cond, out.lists, m.condCtx)
+    out.macros.set(m.name, { name: m.name, condition: ast, used: false })
+    texts.set(m.name, text)
+  }
+  for (const m of col.macros.items) {
+    const visible = visibleMacros(col.macros.items, out, m.visibility)
+    const used = new Set<string>()
+    const macro = out.macros.get(m.name)!
+    macro.condition = resolveMacros(macro.condition, visible, texts.get(m.name)!, m.ctx, used)
+    for (const u of used) out.macros.get(u)!.used = true
+  }
+}
+
+function visibleMacros(infos: readonly MacroInfo[], out: CompileOutput, visibility: number): Map<string, Expr> {
+  const visible = new Map<string, Expr>()
+  for (const info of infos) if (info.index < visibility) visible.set(info.name, out.macros.get(info.name)!.condition)
+  return visible
+}
+
+function compileRules(col: Collector, cfg: CompileConfig, out: CompileOutput, result: LoadResult): void {
+  const allMacros = visibleMacros(col.macros.items, out, Number.MAX_SAFE_INTEGER)
+  const maxEvttypes = cfg.maxEvttypes ?? 100
+  for (const r of col.rules.items) {
+    if (r.unknownSource) continue
+    const source = cfg.sources.get(r.source) ?? fail('LOAD_ERR_VALIDATE', 'Unknown source at compile-time' + r.source, r.ctx)
+
+    let output = r.output
+    const extraFields = new Map<string, string>()
+    for (const extra of cfg.extraOutputs) {
+      if (extra.source !== '' && extra.source !== r.source) continue
+      if (!extra.tags.every((t) => r.tags.has(t))) continue
+      if (extra.rule !== '' && extra.rule !== r.name) continue
+      if (extra.key === '') output += ' ' + extra.format
+      else extraFields.set(extra.key, extra.format)
+    }
+    if (output.includes(CONTAINER_INFO)) {
+      result.addWarning(
+        'LOAD_DEPRECATED_ITEM',
+        '%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. The container plugin will automatically add required fields to the output message.',
+        r.ctx,
+      )
+      output = output.split(CONTAINER_INFO).join('')
+    }
+
+    let formatter: CompiledOutput<unknown>
+    try {
+      formatter = compileOutput(output, source.resolver)
+    } catch (e) {
+      const msg = (e as Error).message
+      if (isUnknownFieldError(msg) && r.skipIfUnknownFilter) {
+        result.addWarning('LOAD_UNKNOWN_FILTER', msg, r.outputCtx)
+        continue
+      }
+      fail('LOAD_ERR_COMPILE_OUTPUT', msg, r.outputCtx)
+    }
+    warnDeprecatedOutput(output, r.outputCtx, result)
+    const extraFormatters = new Map<string, CompiledOutput<unknown>>()
+    for (const [key, fmt] of extraFields) {
+      try {
+        extraFormatters.set(key, compileOutput(fmt, source.resolver))
+      } catch (e) {
+        fail('LOAD_ERR_COMPILE_OUTPUT', (e as Error).message, r.outputCtx)
+      }
+      warnDeprecatedOutput(fmt, r.outputCtx, result)
+    }
+
+    const { ast: parsed, text } = parseWithLists(r.cond, out.lists, r.condCtx)
+    const used = new Set<string>()
+    let condition = resolveMacros(parsed, allMacros, text, r.ctx, used)
+    for (const u of used) out.macros.get(u)!.used = true
+    const exceptionFields = new Set<string>()
+    const exceptions = buildExceptions(r.exceptions, out.lists, exceptionFields)
+    if (exceptions.length > 0) condition = { kind: 'and', children: [condition, ...exceptions], pos: condition.pos }
+    warnCondition(condition, text, r.condCtx, result)
+
+    let filter: (ev: unknown) => boolean
+    let evttypes: ReadonlySet<number> | 'all'
+    try {
+      filter = compileFilter(condition, source.resolver)
+      evttypes = r.source === 'syscall' ? eventTypesOf(condition) : 'all'
+    } catch (e) {
+      const err = e as { message: string; pos?: Pos }
+      const ctx = r.condCtx.inCondition(err.pos ?? condition.pos, text)
+      if (isUnknownFieldError(err.message) && r.skipIfUnknownFilter) {
+        result.addWarning('LOAD_UNKNOWN_FILTER', err.message, ctx)
+        continue
+      }
+      fail('LOAD_ERR_COMPILE_CONDITION', err.message, ctx)
+    }
+    if (r.source === 'syscall' && r.warnEvttypes && (evttypes! === 'all' || evttypes!.size > maxEvttypes)) {
+      result.addWarning('LOAD_NO_EVTTYPE', 'Rule matches too many evt.type values. This has a significant performance penalty.', r.ctx)
+    }
+    out.rules.push({
+      id: out.rules.length,
+      name: r.name,
+      source: r.source,
+      description: r.desc,
+      priority: r.priority,
+      tags: [...r.tags].sort(),
+      output,
+      formatter: formatter!,
+      extraFields: extraFormatters,
+      condition,
+      filter: filter!,
+      evttypes: evttypes!,
+      capture: r.capture,
+      captureDuration: r.captureDuration,
+      exceptionFields: [...exceptionFields].sort(),
+      info: r,
+    })
+  }
+}
+
+function warnDeprecatedOutput(fmt: string, ctx: Context, result: LoadResult): void {
+  for (const f of Object.keys(DEPRECATED_FIELDS)) {
+    if (fmt.includes(f)) result.addWarning('LOAD_DEPRECATED_ITEM', `usage of deprecated field '${f}' has been detected in the rule output`, ctx)
+  }
+}
+
