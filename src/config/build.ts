@@ -10,7 +10,7 @@ import { cppBool, cppBoolStrict, cppDouble, cppInt, cppString, cppStringStrict, 
 import type { IntKind } from './convert.js'
 import { CONTAINER_PLUGIN_DEFAULTS, DEFAULTS } from './defaults.js'
 import { ConfigError, readingError, yamlCppWhat } from './errors.js'
-import { BadConversion, BadSubscript } from './node.js'
+import { BadConversion, BadSubscript, YamlCppError } from './node.js'
 import type { YNode } from './node.js'
 import { lookupKey } from './override.js'
 import type {
@@ -234,7 +234,7 @@ function decodePlugin(n: YNode, pluginsDir: string): PluginConfig {
     const full = posix.normalize(posix.join(dir, libraryPath))
     const rel = posix.relative(dir, full)
     if (rel.split('/').includes('..')) {
-      throw new Error(
+      throw new YamlCppError(
         yamlCppWhat(
           libNode.mark,
           `plugin library_path '${libraryPath}' resolves outside the plugins directory (${pluginsDir})`,
@@ -619,7 +619,8 @@ export function buildConfig(root: YNode, opts: BuildOptions, warnings: string[])
   try {
     if (r.isDefined('plugins')) pluginsConfigured = r.seq('plugins', n => decodePlugin(n, opts.pluginsDir))
   } catch (e) {
-    throw new ConfigError(`Error reading config file(${name}): could not load plugins config: ${(e as Error).message}`)
+    if (!(e instanceof YamlCppError)) throw e
+    throw new ConfigError(`Error reading config file(${name}): could not load plugins config: ${e.message}`)
   }
   let plugins: PluginConfig[]
   if (!loadPluginsDefined) {

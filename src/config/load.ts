@@ -19,7 +19,7 @@ import { DEFAULT_CONFIG_NAME, DEFAULT_PLUGINS_DIR } from './defaults.js'
 import { expandEnv } from './env.js'
 import type { Env } from './env.js'
 import { ConfigError } from './errors.js'
-import { BadConversion, childByKey, pushBack, YNode } from './node.js'
+import { BadConversion, childByKey, pushBack, YamlCppError, YNode } from './node.js'
 import { applyOverride, lookupKey } from './override.js'
 import { parseYaml, YamlSyntaxError } from './parse.js'
 import type { ConfigFileEntry, MergeStrategy, SakerConfig } from './types.js'
@@ -115,7 +115,14 @@ function finish(
   for (const v of validation) {
     if (v.status !== VALIDATION_OK) warnings.push(`${v.file} | schema validation: ${v.status}`)
   }
-  const config = buildConfig(root, { configName, pluginsDir, configFiles }, warnings)
+  let config: SakerConfig
+  try {
+    config = buildConfig(root, { configName, pluginsDir, configFiles }, warnings)
+  } catch (e) {
+    // yaml-cpp errors escape Falco's loader as they are; so do they here, as ConfigErrors.
+    if (e instanceof YamlCppError) throw new ConfigError(e.message)
+    throw e
+  }
   return { config, raw: toPlain(root) ?? null, warnings, filesLoaded, validation }
 }
 
@@ -225,8 +232,8 @@ function mergeConfigFiles(
             ? [decodeConfigFile(node)]
             : []
   } catch (e) {
-    if (e instanceof ConfigError) throw e
-    throw new ConfigError((e as Error).message)
+    if (e instanceof YamlCppError) throw new ConfigError(e.message)
+    throw e
   }
 
   const include = (path: string, strategy: MergeStrategy): void => {
@@ -236,8 +243,8 @@ function mergeConfigFiles(
     try {
       mergeInto(root, doc, strategy, path)
     } catch (e) {
-      if (e instanceof ConfigError) throw e
-      throw new ConfigError((e as Error).message)
+      if (e instanceof YamlCppError) throw new ConfigError(e.message)
+      throw e
     }
   }
 

@@ -106,22 +106,25 @@ export class YNode {
   }
 }
 
+/** An error yaml-cpp raises while reading or changing the document (its what() is the message). */
+export class YamlCppError extends Error {}
+
 /** yaml-cpp's "operator[] call on a scalar" error, thrown when a key path goes through a scalar. */
-export class BadSubscript extends Error {
+export class BadSubscript extends YamlCppError {
   constructor(mark: Mark | null, key: string | number) {
     super(yamlCppWhat(mark, `operator[] call on a scalar (key: "${key}")`))
   }
 }
 
 /** yaml-cpp's error for appending to something that is not a sequence. */
-export class BadPushback extends Error {
+export class BadPushback extends YamlCppError {
   constructor() {
     super('appending to a non-sequence')
   }
 }
 
 /** yaml-cpp's "bad conversion": a node could not be decoded into the structure asked for. */
-export class BadConversion extends Error {
+export class BadConversion extends YamlCppError {
   constructor(mark: Mark | null) {
     super(yamlCppWhat(mark, 'bad conversion'))
   }

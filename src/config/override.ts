@@ -15,7 +15,7 @@
 // One deliberate difference: Falco loops forever on a `[` without its `]`; we report it.
 
 import { ConfigError } from './errors.js'
-import { BadSubscript, childByIndex, childByKey, YNode } from './node.js'
+import { BadSubscript, childByIndex, childByKey, YamlCppError, YNode } from './node.js'
 import { parseYaml, YamlSyntaxError } from './parse.js'
 
 function parsingError(key: string, what: string): ConfigError {
@@ -101,8 +101,8 @@ export function walkKey(root: YNode, key: string, canAppend: boolean): { node: Y
       }
     }
   } catch (e) {
-    if (e instanceof ConfigError) throw e
-    throw new ConfigError(`Config error at key "${key}": ${(e as Error).message}`)
+    if (e instanceof YamlCppError) throw new ConfigError(`Config error at key "${key}": ${e.message}`)
+    throw e
   }
   return { node: ret, path }
 }

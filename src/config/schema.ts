@@ -4,7 +4,7 @@
 // Like Falco, Saker checks each configuration file against it right after reading the file, and
 // a violation is a warning ("schema validation: failed for ..."), never a fatal error: a key
 // Falco 0.44 no longer knows (grpc, outputs.rate, rules_file...) still loads. See validate.ts for
-// the loose typing Falco applies when it checks (any value passes "string", "true" is a boolean).
+// the loose typing Falco applies when it checks (any scalar is a string, "true" a boolean too).
 
 const bool = { type: 'boolean' } as const
 const str = { type: 'string' } as const

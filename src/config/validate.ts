@@ -1,7 +1,7 @@
-// Checking one configuration file against the schema, the way Falco does it: valijson with weak
-// types over yaml-cpp nodes. In that mode every value counts as a string (so `priority: [a]`
-// passes), a scalar is a boolean only if it reads exactly `true` or `false`, an integer if it is
-// decimal digits, a number if strtod takes all of it, and null if it is null or empty.
+// Checking one configuration file against the schema, the way Falco does it: valijson (>= 1.0.2)
+// with weak types over yaml-cpp nodes. There every scalar is a string, and a scalar is also a
+// boolean if it reads exactly `true` or `false`, an integer if it is decimal digits, a number if
+// strtod takes all of it; null is a null node or an empty scalar.
 //
 // ajv does the walking; the schema handed to it has `type`, `minimum` and `maximum` replaced by
 // keywords that apply those rules to the scalar text. The result is Falco's status string:
@@ -41,7 +41,7 @@ function strtod(s: string): number | undefined {
 export function weakTypeMatches(t: string, data: unknown): boolean {
   switch (t) {
     case 'string':
-      return true
+      return typeof data === 'string'
     case 'boolean':
       return data === 'true' || data === 'false'
     case 'integer': {

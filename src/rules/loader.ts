@@ -3,7 +3,6 @@
 // so a file can use and override what earlier files defined, and each file gets its own
 // load result.
 import fs from 'node:fs'
-import path from 'node:path'
 import { Collector } from './collector.js'
 import type { RuleSource, Version } from './collector.js'
 import { compileCollected } from './compiler.js'
@@ -36,6 +35,16 @@ export class RulesLoader {
     return this.collector.requiredEngineVersion
   }
 
+  /** A macro's condition as written (appends included), for describing it. */
+  macroText(name: string): string {
+    return this.collector.macros.get(name)?.cond ?? ''
+  }
+
+  /** A list's items as written, list names included. */
+  listItems(name: string): string[] {
+    return this.collector.lists.get(name)?.items ?? []
+  }
+
   load(name: string, text: string): LoadResult {
     const result = new LoadResult(name)
     this.contents.set(name, text)
@@ -57,27 +66,6 @@ function isValidField(src: RuleSourceFields, name: string): boolean {
   } catch {
     return false
   }
-}
-
-/**
- * The rules files a path stands for, as Falco reads them: a directory gives its regular
- * .yaml/.yml files in name order (not recursive); a file path is kept when it ends in
- * .yaml or .yml, and a missing one is reported when it is read.
- */
-export function expandRulesPath(p: string): string[] {
-  const isYaml = (f: string): boolean => f.endsWith('.yaml') || f.endsWith('.yml')
-  let isDir = false
-  try {
-    isDir = fs.statSync(p).isDirectory()
-  } catch {
-    isDir = false
-  }
-  if (!isDir) return isYaml(p) ? [p] : []
-  return fs
-    .readdirSync(p)
-    .map((n) => path.join(p, n))
-    .filter((f) => isYaml(f) && fs.statSync(f).isFile())
-    .sort()
 }
 
 /** Reads a rules file, failing with Falco's message. */

@@ -140,7 +140,7 @@ test('a single included file may be given as a scalar', () => {
 })
 
 test('each file is checked against the schema on its own', () => {
-  const r = loadTree({ 'main.yaml': 'config_files: [${D}/conf_2.yaml]\n', 'conf_2.yaml': 'falco_libss:\n  x: 1\n' })
+  const r = loadTree({ 'main.yaml': 'config_files:\n  - ${D}/conf_2.yaml\n', 'conf_2.yaml': 'falco_libss:\n  x: 1\n' })
   assert.deepEqual(
     r.validation.map(v => v.status),
     ['ok', "failed for <root>: unknown key 'falco_libss'"],

@@ -22,7 +22,13 @@ test('an override replaces an existing value and keeps the other keys', () => {
 
 test('an index addresses an item of a list', () => {
   assert.deepEqual(after('list:\n  - x: 1\n  - x: 2\n', 'list[1].x=y'), { list: [{ x: '1' }, { x: 'y' }] })
-  assert.deepEqual(after('m: [[1, 2], [3, 4]]\n', 'm[1][0]=9'), { m: [['1', '2'], ['9', '4']] })
+})
+
+test('consecutive indexes are rejected, as Falco\'s key parser does despite its comment', () => {
+  throwsConfig(
+    () => after('m: [[1, 2], [3, 4]]\n', 'm[1][0]=9'),
+    'Config error at key "m[1][0]": Parsing error: unexpected character at pos 4',
+  )
 })
 
 test('an index equal to the length appends, and on an absent key starts a list', () => {

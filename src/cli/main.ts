@@ -1,0 +1,276 @@
+// The saker command: Falco's actions in Falco's order (app.cpp), each either done and
+// exiting, or passing on to the next. Errors print `Error: <message>` and exit 1.
+import fs from 'node:fs'
+import os from 'node:os'
+import { ConfigError, configSchema, expandRulesPaths, loadConfig, NO_RULES_FILES_MESSAGE } from '../config/index.js'
+import type { SakerConfig } from '../config/index.js'
+import { BUILTIN_PLUGINS, Engine } from '../engine/engine.js'
+import { describeRules, formatDescribedRulesAsText } from '../engine/describe.js'
+import { ignoredSyscallNames } from '../events/syscalls.js'
+import { FIELD_SOURCES, listFields } from '../fields/registry.js'
+import { parsePriority } from '../rules/infos.js'
+import { readRulesText } from '../rules/loader.js'
+import { ruleSchema } from '../rules/schema.js'
+import { knownSources } from '../sources/index.js'
+import { listEvents } from './list-events.js'
+import { log } from './log.js'
+import { OptionsError, parseOptions, usage } from './options.js'
+import type { Options } from './options.js'
+import { SAKER_VERSION, versionInfo } from './version.js'
+
+class Fatal extends Error {}
+
+/** Where the configuration comes from when -c is not given: Saker's, then Falco's. */
+const DEFAULT_CONFIG_FILES = ['/etc/saker/saker.yaml', '/etc/falco/falco.yaml']
+
+function out(s: string): void {
+  process.stdout.write(s.endsWith('\n') ? s : s + '\n')
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let opts: Options
+  try {
+    opts = parseOptions(argv)
+  } catch (e) {
+    if (e instanceof OptionsError) {
+      process.stderr.write(`Error: ${e.message}\n`)
+      return 1
+    }
+    throw e
+  }
+  try {
+    return await run(opts)
+  } catch (e) {
+    if (e instanceof Fatal || e instanceof ConfigError) {
+      process.stderr.write(`Error: ${e.message}\n`)
+      return 1
+    }
+    throw e
+  }
+}
+
+async function run(opts: Options): Promise<number> {
+  for (const w of opts.warnings) process.stderr.write(w + '\n')
+  if (opts.help) {
+    out(usage())
+    return 0
+  }
+  if (opts.printConfigSchema) {
+    out(JSON.stringify(configSchema, null, 2))
+    return 0
+  }
+  if (opts.printRuleSchema) {
+    out(JSON.stringify(ruleSchema, null, 2))
+    return 0
+  }
+  if (opts.printIgnoredEvents) {
+    out('Ignored syscall(s):\n' + ignoredSyscallNames().map((n) => `- ${n}\n`).join(''))
+    return 0
+  }
+  if (opts.listEvents) {
+    out(listEvents(opts.format))
+    return 0
+  }
+
+  const config = loadConfiguration(opts)
+  if (opts.version) {
+    out(config.json_output ? JSON.stringify(versionInfo()) : versionText())
+    return 0
+  }
+  if (opts.pageSize) {
+    out(`Your system page size is: ${pageSize()} bytes`)
+    return 0
+  }
+  if (opts.listPlugins || opts.pluginInfo !== undefined) {
+    out(pluginsText(opts.pluginInfo))
+    return 0
+  }
+
+  const engine = new Engine(knownSources(), extraOutputs(config, opts))
+  if (opts.listFields !== undefined) {
+    if (opts.listFields !== '' && !FIELD_SOURCES.includes(opts.listFields)) throw new Fatal('Value for --list must be a valid source type')
+    process.stdout.write(listFields({ source: opts.listFields || undefined, names: opts.namesOnly, format: opts.format, verbose: opts.verbose }))
+    return 0
+  }
+
+  if (opts.validateFiles.length > 0) return validate(engine, config, opts)
+
+  loadRules(engine, config, opts)
+  if (opts.describeAllRules || opts.describeRule !== undefined) {
+    const described = describeRules(engine, opts.describeRule)
+    if (typeof described === 'string') throw new Fatal(described)
+    out(config.json_output ? JSON.stringify(described) : formatDescribedRulesAsText(described))
+    return 0
+  }
+  if (opts.support) {
+    out(JSON.stringify(supportInfo(config, engine), null, 2))
+    return 0
+  }
+  if (opts.dryRun) {
+    log.log('info', 'Skipping event processing in dry-run')
+    return 0
+  }
+  throw new Fatal(`engine.kind '${config.engine.kind}' is not available in this build of Saker yet`)
+}
+
+function loadConfiguration(opts: Options): SakerConfig {
+  let file = opts.configFile
+  if (file === undefined) file = DEFAULT_CONFIG_FILES.find((f) => fs.existsSync(f))
+  const loaded = loadConfig({ file, overrides: opts.configOverrides, env: process.env })
+  const config = loaded.config
+  log.iso8601 = config.time_format_iso_8601
+  log.toStderr = config.log_stderr
+  log.setLevel(config.log_level)
+  if (opts.unbuffered) config.buffered_outputs = false
+  if (opts.rulesFiles.length > 0) config.rules_files = opts.rulesFiles
+  for (const w of loaded.warnings) log.log('warning', w)
+  log.log('info', `Saker version: ${SAKER_VERSION}`)
+  if (loaded.filesLoaded.length > 0) log.log('info', 'Saker initialized with configuration files:\n' + loaded.filesLoaded.map((f) => `   ${f}\n`).join(''))
+  return config
+}
+
+function extraOutputs(config: SakerConfig, opts: Options): { source: string; tags: string[]; rule: string; format: string; key: string }[] {
+  const extras = []
+  for (const a of config.append_output) {
+    const base = { source: a.match.source ?? '', tags: a.match.tags, rule: a.match.rule ?? '' }
+    if (a.extra_output !== '') extras.push({ ...base, format: a.extra_output, key: '' })
+    for (const f of a.extra_fields) extras.push({ ...base, format: f.format, key: f.name })
+  }
+  // -p (deprecated): -pc / -pk append container / k8s details to syscall alerts; anything else is a format for every alert
+  const p = opts.printAdditional
+  if (p !== undefined) {
+    if (p === 'c' || p === 'container') extras.push({ source: 'syscall', tags: [], rule: '', format: 'container_id=%container.id container_name=%container.name', key: '' })
+    else if (p === 'k' || p === 'kubernetes') {
+      extras.push({ source: 'syscall', tags: [], rule: '', format: 'k8s_ns=%k8s.ns.name k8s_pod_name=%k8s.pod.name container_id=%container.id container_name=%container.name', key: '' })
+    } else extras.push({ source: '', tags: [], rule: '', format: p, key: '' })
+  }
+  return extras
+}
+
+function rulesFileList(config: SakerConfig): string[] {
+  return expandRulesPaths(config.rules_files).files
+}
+
+function readAll(files: readonly string[]): Map<string, string> {
+  const texts = new Map<string, string>()
+  for (const f of files) {
+    try {
+      texts.set(f, readRulesText(f))
+    } catch (e) {
+      throw new Fatal((e as Error).message)
+    }
+  }
+  return texts
+}
+
+/** -V: each file loaded in turn; text summary or {"falco_load_results": [...]}. */
+function validate(engine: Engine, config: SakerConfig, opts: Options): number {
+  const texts = readAll(opts.validateFiles)
+  log.log('info', 'Validating rules file(s):\n' + opts.validateFiles.map((f) => `   ${f}\n`).join(''))
+  let successful = true
+  const results = []
+  const summary: string[] = []
+  for (const [file, text] of texts) {
+    const res = engine.load(file, text)
+    const reqErr = engine.checkPluginRequirements()
+    if (reqErr) throw new Fatal(reqErr)
+    successful &&= res.successful
+    results.push(res.asJson(engine.loader.contents))
+    if (!res.successful || res.warnings.length === 0) summary.push(res.verbose(engine.loader.contents))
+    else {
+      summary.push(`${file}: Ok, with warnings`)
+      log.log('warning', res.verbose(engine.loader.contents))
+    }
+  }
+  let described: ReturnType<typeof describeRules> | undefined
+  if (successful && (opts.describeAllRules || opts.describeRule !== undefined)) {
+    engine.buildRulesets(ruleMinPriority(config), config.rules)
+    described = describeRules(engine, opts.describeRule)
+    if (typeof described === 'string') throw new Fatal(described)
+  }
+  if (config.json_output) {
+    const doc: Record<string, unknown> = { falco_load_results: results }
+    if (described) doc.falco_describe_results = described
+    out(JSON.stringify(doc))
+  } else {
+    out(summary.join('\n'))
+    if (described && typeof described !== 'string') out('\n' + formatDescribedRulesAsText(described))
+  }
+  if (!successful) {
+    process.stderr.write(`Error: ${summary.join('\n')}\n`)
+    return 1
+  }
+  return 0
+}
+
+function ruleMinPriority(config: SakerConfig): number {
+  return parsePriority(config.priority) ?? 7
+}
+
+/** Loads the configured rules files (-r replaces them), as Falco's load_rules_files. */
+function loadRules(engine: Engine, config: SakerConfig, opts: Options): void {
+  const files = rulesFileList(config)
+  if (config.rules_files.length === 0 || (files.length === 0 && opts.rulesFiles.length === 0)) throw new Fatal(NO_RULES_FILES_MESSAGE)
+  const texts = readAll(files)
+  log.log('info', 'Loading rules from:\n' + files.map((f) => `   ${f}\n`).join(''))
+  for (const [file, text] of texts) {
+    const res = engine.load(file, text)
+    if (!res.successful) throw new Fatal(res.verbose(engine.loader.contents))
+    if (res.warnings.length > 0) log.log('warning', res.verbose(engine.loader.contents))
+  }
+  const reqErr = engine.checkPluginRequirements()
+  if (reqErr) throw new Fatal(reqErr)
+  engine.buildRulesets(ruleMinPriority(config), config.rules)
+  for (const sel of config.rules) {
+    const verb = sel.op === 'enable' ? 'Enabling' : 'Disabling'
+    if (sel.rule) log.log('info', `${verb} rules with name: ${sel.rule}`)
+    if (sel.tag) log.log('info', `${verb} rules with tag: ${sel.tag}`)
+  }
+}
+
+function versionText(): string {
+  const v = versionInfo()
+  return [
+    `Saker version: ${SAKER_VERSION} (compatible with Falco ${v.falco_version})`,
+    `Libs version:  ${v.libs_version}`,
+    `Plugin API:    ${v.plugin_api_version}`,
+    `Engine:        ${v.engine_version_semver}`,
+    'Driver:',
+    `  API version:    ${v.driver_api_version}`,
+    `  Schema version: ${v.driver_schema_version}`,
+    `  Default driver: ${v.default_driver_version}`,
+  ].join('\n')
+}
+
+function pageSize(): number {
+  // Node has no sysconf; the kernel's page size is what /proc/self/smaps reports for mappings.
+  try {
+    const m = /KernelPageSize:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps', 'utf8'))
+    if (m) return Number(m[1]) * 1024
+  } catch {
+    // fall through
+  }
+  return 4096
+}
+
+function pluginsText(name: string | undefined): string {
+  const shown = name === undefined ? BUILTIN_PLUGINS : BUILTIN_PLUGINS.filter((p) => p.name === name)
+  if (name !== undefined && shown.length === 0) throw new Fatal(`Plugin '${name}' is not built into Saker (built in: ${BUILTIN_PLUGINS.map((p) => p.name).join(', ')})`)
+  const lines = [`${shown.length} Plugins Loaded:`, '']
+  for (const p of shown) lines.push(`Name: ${p.name}`, `Version: ${p.version}`, 'Built into Saker', '')
+  return lines.join('\n')
+}
+
+function supportInfo(config: SakerConfig, engine: Engine): object {
+  return {
+    version: SAKER_VERSION,
+    engine_info: { engine_version: versionInfo().engine_version_semver },
+    system_info: { sysname: os.type(), nodename: os.hostname(), release: os.release(), version: os.version(), machine: os.machine() },
+    cmdline: process.argv.slice(2).join(' '),
+    config: config,
+    rules_files: [...engine.loader.contents.entries()].map(([name, content]) => ({ name, content })),
+  }
+}
+
+const code = await main(process.argv.slice(2))
+process.exitCode = code
