@@ -11,6 +11,12 @@
 // event. Problems with the capture never throw out of forEachEvent (the callback's own
 // exceptions do): they end up in `reader.error` (fatal: reading stopped there, everything
 // before was delivered) or `reader.notes`.
+//
+// By default events are delivered as libscap's savefile engine delivers them to libsinsp,
+// through its converter (converter.ts): old event versions rewritten to the current ones,
+// params an old capture lacks added (from the thread's enter event or as empty/default
+// values), and the enter events it keeps for that dropped. `{ raw: true }` delivers the
+// events as stored.
 
 import { readFileSync } from 'node:fs'
 import { gunzipSync, constants as zc } from 'node:zlib'
@@ -20,6 +26,7 @@ import {
   BLOCK, BLOCK_FRAMING, CURRENT_MAJOR_VERSION, EVB_FLAGS, EVB_LARGE, EVB_V2, MAX_SMALL_EVENT_BLOCK, SHB_MAGIC,
   SHB_MAGIC_SWAPPED, blockKind, blockName, eventBlockLayout,
 } from './blocks.js'
+import { EventConverter } from './converter.js'
 import { CaptureError, MAX_NOTES, type CaptureErrorCode, type CaptureNote } from './errors.js'
 import {
   BlockError, Cursor, parseFdList, parseInterfaceList, parseMachineInfo, parseProcList, parseUserList,
@@ -38,6 +45,11 @@ export type EventCallback = (ev: EventView, blockFlags: number, cpuid: number) =
 export interface ForEachOptions {
   /** Called when a new section (a concatenated capture) starts, before its first event. */
   onSection?: (section: CaptureSection, index: number) => void
+  /**
+   * Deliver events as stored in the file, skipping libscap's conversion (old versions,
+   * missing params, enter events). For tests and tools that look at the file itself.
+   */
+  raw?: boolean
 }
 
 export interface OpenOptions {
@@ -53,6 +65,10 @@ export interface ReaderStats {
   unknownTypeEvents: number
   /** Old-layout (EV/EVF v1) events converted to the V2 layout. */
   convertedV1Events: number
+  /** Events rewritten by the converter (newer type, or params added); 0 when raw. */
+  convertedEvents: number
+  /** Events the converter dropped (enter events it keeps, old enter versions); 0 when raw. */
+  droppedEvents: number
   /** Notes not kept because MAX_NOTES was reached. */
   droppedNotes: number
 }
@@ -122,7 +138,9 @@ export class CaptureReader {
   /** The problem that stopped reading, or null. Set by open or by forEachEvent. */
   error: CaptureError | null = null
   readonly notes: CaptureNote[]
-  readonly stats: ReaderStats = { events: 0, unknownTypeEvents: 0, convertedV1Events: 0, droppedNotes: 0 }
+  readonly stats: ReaderStats = {
+    events: 0, unknownTypeEvents: 0, convertedV1Events: 0, convertedEvents: 0, droppedEvents: 0, droppedNotes: 0,
+  }
   /** Stream offset of the block holding the event being delivered. */
   eventOffset = 0
 
@@ -135,6 +153,8 @@ export class CaptureReader {
   /** Error found while opening: forEachEvent delivers nothing after it. */
   private openError: CaptureError | null = null
   private readonly unknownTypesNoted = new Set<number>()
+  /** Made on the first converted read, reused (and reset) by later ones. */
+  private converter: EventConverter | null = null
   private metadataNoted = false
 
   constructor(
@@ -186,12 +206,21 @@ export class CaptureReader {
    * Delivers every event from the first one, in file order, through one reused
    * EventView (its bytes are valid only during the callback). Can be called again to
    * replay from the start. Returns the number of events delivered; check `error`
-   * afterwards to tell a clean end from a truncated or corrupt capture.
+   * afterwards to tell a clean end from a truncated or corrupt capture. Events are converted
+   * as libscap converts them unless `opts.raw` (see the top of the file); an event the
+   * converter cannot convert stops reading with a BAD_EVENT error, as it stops libscap.
    */
   forEachEvent(cb: EventCallback, opts: ForEachOptions = {}): number {
     this.stats.events = 0
     this.stats.unknownTypeEvents = 0
     this.stats.convertedV1Events = 0
+    this.stats.convertedEvents = 0
+    this.stats.droppedEvents = 0
+    let conv: EventConverter | null = null
+    if (opts.raw !== true) {
+      conv = this.converter ??= new EventConverter()
+      conv.reset()
+    }
     if (this.openError !== null) {
       this.error = this.openError
       return 0
@@ -302,11 +331,25 @@ export class CaptureReader {
         }
         this.stats.convertedV1Events++
       }
-      view.cpuid = cpuid
+      let ev = view
+      if (conv !== null) {
+        const out = conv.convert(view)
+        if (out === null) {
+          if (conv.error !== null) {
+            this.fail('BAD_EVENT', at, `cannot convert event: ${conv.error}`)
+            break
+          }
+          this.stats.droppedEvents = conv.stats.dropped
+          continue
+        }
+        ev = out
+        this.stats.convertedEvents = conv.stats.converted
+      }
+      ev.cpuid = cpuid
       this.eventOffset = at
       count++
       this.stats.events = count
-      if (cb(view, flags, cpuid) === false) break
+      if (cb(ev, flags, cpuid) === false) break
     }
     return count
   }
