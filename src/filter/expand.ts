@@ -10,12 +10,8 @@
 // the visible map the same way and calls resolveMacros once per macro.
 //
 // Lists: Falco substitutes list names into the condition *text* before parsing
-// (rule_loader_compiler.cpp resolve_list); substituteListsInText is that algorithm. On an
-// AST, resolveLists gives the same result for names used as list values: inside `(...)`
-// and alone after in/intersects/pmatch or a modifier (`in my_list`).
+// (rule_loader_compiler.cpp resolve_list); substituteListsInText is that algorithm.
 import type { Expr, Pos } from './ast.js'
-import { EscapeError, unescapeStr } from './escaping.js'
-import { isListOperator } from './operators.js'
 
 export interface NamedPos {
   readonly name: string
@@ -83,79 +79,6 @@ export function resolveMacros(e: Expr, macros: ReadonlyMap<string, Expr>): Macro
   }
 
   return { expr: visit(e), resolved, unknown, errors }
-}
-
-export interface ListResolution {
-  readonly expr: Expr
-  /** Names of the lists that were substituted. */
-  readonly used: ReadonlySet<string>
-}
-
-/**
- * Replaces list names by their items: each value of a `(...)` list that names a list is
- * spliced in place, and a single name after a list operator (`in my_list`) becomes the
- * list. Lists are expected flattened already (lists of lists resolved by the loader).
- * Items are read the way Falco's text substitution makes the parser read them: an item
- * with a space is quoted and unescaped, an item already quoted is unquoted.
- */
-export function resolveLists(e: Expr, lists: ReadonlyMap<string, readonly string[]>): ListResolution {
-  const used = new Set<string>()
-  const itemsOf = (name: string): string[] | undefined => {
-    const items = lists.get(name)
-    if (!items) return undefined
-    used.add(name)
-    return items.map(listItemValue)
-  }
-
-  const visit = (n: Expr): Expr => {
-    switch (n.kind) {
-      case 'and':
-      case 'or':
-        return { ...n, children: n.children.map(visit) }
-      case 'not':
-        return { ...n, child: visit(n.child) }
-      case 'binary': {
-        const r = n.right
-        if (r.kind === 'list') {
-          let changed = false
-          const values: string[] = []
-          for (const v of r.values) {
-            const items = itemsOf(v)
-            if (items) {
-              changed = true
-              values.push(...items)
-            } else {
-              values.push(v)
-            }
-          }
-          return changed ? { ...n, right: { ...r, values } } : n
-        }
-        if (r.kind === 'value' && isListOperator(n.op)) {
-          const items = itemsOf(r.value)
-          if (items) return { ...n, right: { kind: 'list', values: items, pos: r.pos } }
-        }
-        return n
-      }
-      default:
-        return n
-    }
-  }
-  return { expr: visit(e), used }
-}
-
-/** What the parser reads for one list item once Falco has pasted it into a condition. */
-export function listItemValue(item: string): string {
-  const q = item[0]
-  try {
-    if (q === '"' || q === "'") {
-      if (item.length >= 2 && item[item.length - 1] === q) return unescapeStr(item)
-      return item
-    }
-    if (item.includes(' ')) return unescapeStr('"' + item + '"')
-  } catch (e) {
-    if (!(e instanceof EscapeError)) throw e
-  }
-  return item
 }
 
 const BLANKS = ' \t\n\r'

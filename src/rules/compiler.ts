@@ -4,8 +4,10 @@
 // same rules give the same load results.
 import type { BinaryCheckExpr, Expr, Pos, UnaryCheckExpr } from '../filter/ast.js'
 import { compileFilter } from '../filter/compile.js'
+import type { CompileWarning } from '../filter/compile.js'
 import { eventTypesOf } from '../filter/evttypes.js'
 import { parseCondition } from '../filter/parser.js'
+import { quoteItem, resolveMacros, substituteListsInText } from '../filter/expand.js'
 import { isListOperator } from '../filter/operators.js'
 import type { FieldResolver } from '../fields/binding.js'
 import { compileOutput } from '../outputs/format.js'
@@ -70,6 +72,8 @@ export interface CompileOutput {
 }
 
 const NO_VALUE = '<NA>'
+// Falco parses rule conditions with a nesting limit of 1000 (libsinsp's own default is 100).
+const MAX_CONDITION_DEPTH = 1000
 const DEPRECATED_FIELDS: Record<string, string> = {
   'evt.dir':
     "due to the drop of enter events, 'evt.dir = <' always evaluates to true, and 'evt.dir = >' always evaluates to false. The rule expression can be simplified by removing the condition on 'evt.dir'",
@@ -85,86 +89,36 @@ const fail = (code: 'LOAD_ERR_VALIDATE' | 'LOAD_ERR_COMPILE_CONDITION' | 'LOAD_E
   throw new RuleLoadError(code, msg, ctx)
 }
 
-/** Falco quotes a list or exception value that has a space, unless it is quoted already. */
-const quoteItem = (s: string): string => (s.includes(' ') && s[0] !== '"' && s[0] !== "'" ? `"${s}"` : s)
-
-const BLANKS = ' \t\n\r'
-const DELIMS = BLANKS + '(),='
-
-/**
- * Replaces each delimited occurrence of a list's name in condition text by its items,
- * exactly as Falco does before parsing (so `proc.name=my_list` and `in (a, my_list)` both
- * work as they do there). Returns the new text, or undefined when the name did not occur.
- */
-function substituteList(cnd: string, name: string, items: readonly string[]): string | undefined {
-  let used = false
-  let start = cnd.indexOf(name)
-  while (start >= 0) {
-    let end = start + name.length
-    if ((start === 0 || DELIMS.includes(cnd[start - 1]!)) && (end >= cnd.length || DELIMS.includes(cnd[end]!))) {
-      while (start > 0 && BLANKS.includes(cnd[start - 1]!)) start--
-      while (end < cnd.length && BLANKS.includes(cnd[end]!)) end++
-      const sub = items.map(quoteItem).join(', ')
-      if (sub === '') {
-        if (start > 0 && cnd[start - 1] === ',') start--
-        else if (end < cnd.length && cnd[end] === ',') end++
-      }
-      cnd = (start > 0 ? cnd.slice(0, start) + ' ' : '') + sub + ' ' + cnd.slice(end)
-      start += sub.length + 1
-      used = true
-    }
-    start = cnd.indexOf(name, start + 1)
-  }
-  return used ? cnd : undefined
-}
-
+/** Pastes the lists into condition text as Falco does, marking the lists used. */
 function substituteLists(cnd: string, lists: Map<string, CompiledList>): string {
-  for (const list of lists.values()) {
-    const out = substituteList(cnd, list.name, list.items)
-    if (out !== undefined) {
-      cnd = out
-      list.used = true
-    }
-  }
-  return cnd
+  const { text, used } = substituteListsInText(cnd, lists.values())
+  for (const name of used) lists.get(name)!.used = true
+  return text
 }
 
 function parseWithLists(cond: string, lists: Map<string, CompiledList>, ctx: Context): { ast: Expr; text: string } {
   const text = substituteLists(cond, lists)
   try {
-    return { ast: parseCondition(text), text }
+    return { ast: parseCondition(text, { maxDepth: MAX_CONDITION_DEPTH }), text }
   } catch (e) {
     const err = e as { message: string; pos?: Pos }
     return fail('LOAD_ERR_COMPILE_CONDITION', err.message, ctx.inCondition(err.pos ?? { idx: 0, line: 1, col: 1 }, text))
   }
 }
 
-/** Inlines macros (Falco's filter_macro_resolver), reporting loops and unknown names. */
-function resolveMacros(ast: Expr, macros: ReadonlyMap<string, Expr>, text: string, ctx: Context, used: Set<string>): Expr {
-  const path: string[] = []
-  const visit = (e: Expr): Expr => {
-    switch (e.kind) {
-      case 'and':
-      case 'or':
-        return { ...e, children: e.children.map(visit) }
-      case 'not':
-        return { ...e, child: visit(e.child) }
-      case 'identifier': {
-        const body = macros.get(e.name)
-        if (!body) fail('LOAD_ERR_VALIDATE', `Undefined macro '${e.name}' used in filter.`, ctx.inCondition(e.pos, text))
-        if (path.includes(e.name)) fail('LOAD_ERR_VALIDATE', `reference loop in macro '${e.name}'`, ctx.inCondition(e.pos, text))
-        path.push(e.name)
-        const out = visit(body!)
-        path.pop()
-        used.add(e.name)
-        return out
-      }
-      default:
-        return e
-    }
-  }
-  return visit(ast)
+/** Inlines macros; Falco reports a loop before an unknown name, each inside the condition. */
+function inlineMacros(ast: Expr, macros: ReadonlyMap<string, Expr>, text: string, ctx: Context, used: Set<string>): Expr {
+  const res = resolveMacros(ast, macros)
+  const err = res.errors[0]
+  if (err) fail('LOAD_ERR_VALIDATE', err.message, ctx.inCondition(err.pos, text))
+  const unknown = res.unknown[0]
+  if (unknown) fail('LOAD_ERR_VALIDATE', `Undefined macro '${unknown.name}' used in filter.`, ctx.inCondition(unknown.pos, text))
+  for (const r of res.resolved) used.add(r.name)
+  return res.expr
 }
+
+/** The field a check's left side reads, through transformers. */
+const fieldOf = (e: Expr): string => (e.kind === 'field' ? e.field : e.kind === 'transformer' && e.values[0] ? fieldOf(e.values[0]) : '')
 
 /** Falco's LOAD_UNSAFE_NA_CHECK and deprecated-field warnings for one condition. */
 function warnCondition(ast: Expr, text: string, ctx: Context, result: LoadResult): void {
@@ -184,7 +138,8 @@ function warnCondition(ast: Expr, text: string, ctx: Context, result: LoadResult
         return
       case 'binary': {
         walk(e.left)
-        const unsafeField = e.left.kind === 'field' && (e.left.field.startsWith('ka.') || e.left.field.startsWith('jevt.'))
+        const field = fieldOf(e.left)
+        const unsafeField = field.startsWith('ka.') || field.startsWith('jevt.')
         if (unsafeField && ['==', '=', '!=', 'in', 'intersects', 'pmatch'].includes(e.op)) {
           if ((e.right.kind === 'value' && e.right.value === NO_VALUE) || (e.right.kind === 'list' && e.right.values.includes(NO_VALUE))) unsafeNa = true
         }
@@ -331,7 +286,7 @@ function compileMacros(col: Collector, out: CompileOutput): void {
     const visible = visibleMacros(col.macros.items, out, m.visibility)
     const used = new Set<string>()
     const macro = out.macros.get(m.name)!
-    macro.condition = resolveMacros(macro.condition, visible, texts.get(m.name)!, m.ctx, used)
+    macro.condition = inlineMacros(macro.condition, visible, texts.get(m.name)!, m.ctx, used)
     for (const u of used) out.macros.get(u)!.used = true
   }
 }
@@ -391,7 +346,7 @@ function compileRules(col: Collector, cfg: CompileConfig, out: CompileOutput, re
 
     const { ast: parsed, text } = parseWithLists(r.cond, out.lists, r.condCtx)
     const used = new Set<string>()
-    let condition = resolveMacros(parsed, allMacros, text, r.ctx, used)
+    let condition = inlineMacros(parsed, allMacros, text, r.ctx, used)
     for (const u of used) out.macros.get(u)!.used = true
     const exceptionFields = new Set<string>()
     const exceptions = buildExceptions(r.exceptions, out.lists, exceptionFields)
@@ -401,7 +356,9 @@ function compileRules(col: Collector, cfg: CompileConfig, out: CompileOutput, re
     let filter: (ev: unknown) => boolean
     let evttypes: ReadonlySet<number> | 'all'
     try {
-      filter = compileFilter(condition, source.resolver)
+      const warnings: CompileWarning[] = []
+      filter = compileFilter(condition, source.resolver, { warnings })
+      for (const w of warnings) result.addWarning('LOAD_COMPILE_CONDITION', w.message, r.condCtx.inCondition(w.pos, text))
       evttypes = r.source === 'syscall' ? eventTypesOf(condition) : 'all'
     } catch (e) {
       const err = e as { message: string; pos?: Pos }

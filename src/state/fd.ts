@@ -1,7 +1,7 @@
 // A file descriptor entry (libsinsp sinsp_fdinfo), born complete. Socket fds carry their
 // addresses in `sock`, the 40-byte sockinfo union (see net.ts); other fds leave it null.
 
-import { CL, EPOLL_CLOEXEC, MFD_CLOEXEC, O } from './constants.js'
+import { EPOLL_CLOEXEC, MFD_CLOEXEC, O } from './constants.js'
 import { L4, SOCKINFO_SIZE, V4S_L4, V4_L4, V6S_L4, V6_L4, V4_DPORT, V6_DPORT, rd16 } from './net.js'
 
 /** scap_fd_type. */
@@ -26,7 +26,7 @@ export const FDF = {
 } as const
 
 // get_typechar / get_typestring, indexed by type.
-const TYPECHAR = 'of d4646pueXsli tnfbuurmP'
+const TYPECHAR = 'ofd4646pueXslitnfburmP'
 const TYPESTRING: readonly string[] = [
   '<NA>', 'file', 'directory', 'ipv4', 'ipv6', 'ipv4', 'ipv6', 'pipe', 'unix', 'event', '<NA>', 'signalfd',
   'eventpoll', 'inotify', 'timerfd', 'netlink', 'file', 'bpf', 'userfaultfd', 'io_uring', 'memfd', 'pidfd',
@@ -182,5 +182,3 @@ export class FdInfo {
   }
 }
 
-// Unused import guard for CL (kept for symmetry with thread.ts).
-void CL

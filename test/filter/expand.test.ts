@@ -1,53 +1,13 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Expr } from '../../src/filter/ast.js'
-import { listItemValue, resolveLists, resolveMacros, substituteListsInText } from '../../src/filter/expand.js'
+import { resolveMacros, substituteListsInText } from '../../src/filter/expand.js'
 import { parseCondition } from '../../src/filter/parser.js'
 import { exprToString } from '../../src/filter/print.js'
 
 const p = (s: string): Expr => parseCondition(s)
 
 describe('list expansion', () => {
-  const lists = new Map<string, string[]>([
-    ['shells', ['bash', 'sh', 'zsh']],
-    ['bins', ['/bin/ls', 'my tool']],
-    ['empty', []],
-  ])
-
-  test('list names inside parentheses are spliced in place', () => {
-    const r = resolveLists(p('proc.name in (shells, python, empty)'), lists)
-    assert.equal(exprToString(r.expr), 'proc.name in (bash, sh, zsh, python)')
-    assert.deepEqual([...r.used].sort(), ['empty', 'shells'])
-  })
-
-  test('a list name alone after a list operator becomes the list', () => {
-    assert.equal(exprToString(resolveLists(p('proc.name in shells'), lists).expr), 'proc.name in (bash, sh, zsh)')
-    assert.equal(exprToString(resolveLists(p('fd.name pmatch bins'), lists).expr), 'fd.name pmatch (/bin/ls, "my tool")')
-    assert.equal(exprToString(resolveLists(p('proc.name startswith anyof shells'), lists).expr), 'proc.name startswith anyof (bash, sh, zsh)')
-  })
-
-  test('a list name compared with = stays a plain value', () => {
-    const r = resolveLists(p('proc.name = shells'), lists)
-    assert.equal(exprToString(r.expr), 'proc.name = shells')
-    assert.equal(r.used.size, 0)
-  })
-
-  test('lists are found under and, or and not', () => {
-    const r = resolveLists(p('not (proc.name in (shells) or proc.pname in (empty)) and proc.name exists'), lists)
-    assert.equal(exprToString(r.expr), '(not (proc.name in (bash, sh, zsh) or proc.pname in ()) and proc.name exists)')
-  })
-
-  test('items are read as Falco pastes them: spaces quoted and unescaped, quotes removed', () => {
-    assert.equal(listItemValue('plain'), 'plain')
-    assert.equal(listItemValue('a b'), 'a b')
-    assert.equal(listItemValue('"quoted"'), 'quoted')
-    assert.equal(listItemValue("'x y'"), 'x y')
-    // Falco fails on such an item (\\d is no escape); here it stays as written
-    assert.equal(listItemValue('C:\\dir name'), 'C:\\dir name')
-    assert.equal(listItemValue('tab\\there'), 'tab\\there')
-    assert.equal(listItemValue('tab\\t here'), 'tab\t here')
-  })
-
   test("Falco's text substitution swallows blanks and handles empty lists", () => {
     const all = [
       { name: 'shells', items: ['bash', 'sh'] },
