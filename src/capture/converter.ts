@@ -418,7 +418,7 @@ const TWO_32 = 4294967296
 class Pending {
   buf: Uint8Array
   dv: DataView
-  live = true
+  live = false
   constructor(size: number) {
     this.buf = new Uint8Array(slotSize(size))
     this.dv = new DataView(this.buf.buffer)
@@ -450,6 +450,8 @@ export class EventConverter {
   /** The one view handed out for converted events, always over `out`. */
   private readonly view = new EventView()
   private readonly pending = new Map<number, Pending>()
+  /** Slots in `pending` holding an event not used yet. */
+  private live = 0
   /** Set by `step` when its result is its input unchanged. */
   private resultIsInput = false
   // Where `locate` found a param.
@@ -459,14 +461,15 @@ export class EventConverter {
   /** Forgets pending enter events and zeroes the counts: call before replaying from the start. */
   reset(): void {
     this.pending.clear()
+    this.live = 0
     this.error = null
     this.stats.converted = 0
     this.stats.dropped = 0
   }
 
-  /** Threads holding a pending enter event. */
+  /** Threads holding a pending enter event (not used by an exit yet). */
   get pendingCount(): number {
-    return this.pending.size
+    return this.live
   }
 
   /**
@@ -527,8 +530,15 @@ export class EventConverter {
 
   private deliver(ev: EventView): EventView {
     // A dead thread needs no pending enter event (see the top of the file).
-    if (ev.type === PPME.PROCEXIT_1_E) this.pending.delete(ev.tid)
+    if (ev.type === PPME.PROCEXIT_1_E) this.forget(ev.tid)
     return ev
+  }
+
+  private forget(tid: number): void {
+    const p = this.pending.get(tid)
+    if (p === undefined) return
+    if (p.live) this.live--
+    this.pending.delete(tid)
   }
 
   private fail(why: string): Verdict {
@@ -657,7 +667,10 @@ export class EventConverter {
       else odv.setUint32(EVENT_HEADER_SIZE + idx * 4, n, true)
       pos += n
     }
-    if (usedEnter !== null) usedEnter.live = false
+    if (usedEnter !== null) {
+      usedEnter.live = false
+      this.live--
+    }
     odv.setUint32(16, pos, true)
     return verdictFor(newType, newN)
   }
@@ -731,7 +744,7 @@ export class EventConverter {
       if (this.pending.size >= MAX_PENDING_ENTERS) {
         // Forget the thread that has held a slot longest (Map order is insertion order).
         const oldest = this.pending.keys().next().value
-        if (oldest !== undefined) this.pending.delete(oldest)
+        if (oldest !== undefined) this.forget(oldest)
       }
       p = new Pending(len)
       this.pending.set(tid, p)
@@ -740,7 +753,10 @@ export class EventConverter {
       p.dv = new DataView(p.buf.buffer)
     }
     this.copy(p.buf, 0, buf, off, len)
-    p.live = true
+    if (!p.live) {
+      p.live = true
+      this.live++
+    }
   }
 
   private copy(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {

@@ -6,10 +6,10 @@
 // (`name[arg]` as one string), else the field does not exist. Class-specific rules (evt.arg.*,
 // proc.aname[N], plugin arguments...) live in the small parsers below.
 
-import { PT, PT_NAMES, type ParamType } from '../events/param-types.js'
+import { PT, PT_NAMES, type ParamType, type PrintFormat } from '../events/param-types.js'
 import { FF, type FieldClass, type FieldDef, type FieldRef } from './types.js'
 import { CONTAINER_CLASS } from './classes/container.js'
-import { EVT_PARAMS, EVT_TYPE_NAMES } from './classes/evt-args.js'
+import { EVENTS } from '../events/table.js'
 import { EVT_GENERIC_CLASS } from './classes/evt-generic.js'
 import { EVT_CLASS } from './classes/evt.js'
 import { FD_CLASS } from './classes/fd.js'
@@ -134,6 +134,12 @@ function scanUint(s: string, bits: 32 | 64): string | undefined {
 const notANumber = (s: string) => ({ error: `${s} is not a valid number` })
 
 // The longest event parameter name that prefixes `s` (sinsp_utils::find_longest_matching_evt_param).
+// evt.arg.<name> takes the type and print format of the parameter's first occurrence in
+// event-table order, as libsinsp does; evt.type.is.<name> accepts any event name.
+const EVT_PARAMS = new Map<string, { readonly type: ParamType; readonly printFormat: PrintFormat }>()
+for (const e of EVENTS) for (const p of e.params) if (!EVT_PARAMS.has(p.name)) EVT_PARAMS.set(p.name, { type: p.type, printFormat: p.fmt })
+const EVT_TYPE_NAMES: ReadonlySet<string> = new Set(EVENTS.map((e) => e.name))
+
 const PARAM_NAMES_BY_LENGTH = [...EVT_PARAMS.keys()].sort((a, b) => b.length - a.length)
 function longestParam(s: string): string | undefined {
   for (const p of PARAM_NAMES_BY_LENGTH) if (p.length <= s.length && s.startsWith(p)) return p
