@@ -608,6 +608,9 @@ export class EventConverter {
     const ls = paramLenSize(newType)
     const params = EVENTS[newType]!.params
     let usedEnter: Pending | null = null
+    // The thread's pending enter event, looked up at the first instruction that wants it.
+    let enter: Pending | undefined
+    let looked = false
     for (let i = 0; i < c.instrs.length; i++) {
       const ins = c.instrs[i]!
       const idx = first + i
@@ -628,7 +631,11 @@ export class EventConverter {
           break
         }
         case FROM.ENTER: {
-          const p = this.pending.get(tid)
+          if (!looked) {
+            enter = this.pending.get(tid)
+            looked = true
+          }
+          const p = enter
           if (p === undefined || !p.live) {
             // No enter event: dropped from the capture, or the capture starts after it.
             fallback = !ins.emptyFallback

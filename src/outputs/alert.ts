@@ -206,7 +206,7 @@ let lastHostJson = ''
 function hostJson(h: string): string {
   if (h !== lastHost) {
     lastHost = h
-    lastHostJson = '{"hostname":' + jsonString(sanitizeText(h))
+    lastHostJson = '{"hostname":' + jsonString(h)
   }
   return lastHostJson
 }

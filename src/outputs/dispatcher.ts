@@ -26,7 +26,7 @@ import type { ChannelsOptions } from './channels/index.js'
 import { hostname as osHostname } from 'node:os'
 import { BoundedQueue } from './queue.js'
 
-/** Alerts one write hands a channel at most, whatever is waiting. */
+/** Alerts one write hands a channel at most, unless the channel says otherwise. */
 const MAX_BATCH = 256
 
 export interface OutputsOptions {
@@ -82,6 +82,7 @@ class Lane {
   private scheduled = false
   private waiters: (() => void)[] = []
   private lastError = ''
+  private readonly maxBatch: number
 
   constructor(
     readonly channel: Channel,
@@ -90,6 +91,7 @@ class Lane {
     private readonly log: OutputLog,
   ) {
     this.queue = new BoundedQueue<Item>(capacity)
+    this.maxBatch = Math.max(1, channel.maxBatch ?? MAX_BATCH)
   }
 
   offer(m: OutputMessage): boolean {
@@ -142,13 +144,13 @@ class Lane {
         const head = q.peek()!
         if (isControl(head)) {
           q.shift()
-          await this.guard(head.control === 'flush' ? this.channel.flush() : this.channel.reopen())
+          await this.guard(() => (head.control === 'flush' ? this.channel.flush() : this.channel.reopen()))
           head.done()
           continue
         }
         const batch: OutputMessage[] = []
-        while (batch.length < MAX_BATCH && q.length > 0 && !isControl(q.peek()!)) batch.push(q.shift() as OutputMessage)
-        if (await this.guard(this.channel.write(batch))) this.delivered += batch.length
+        while (batch.length < this.maxBatch && q.length > 0 && !isControl(q.peek()!)) batch.push(q.shift() as OutputMessage)
+        if (await this.guard(() => this.channel.write(batch))) this.delivered += batch.length
       }
     } finally {
       this.running = false
@@ -159,7 +161,7 @@ class Lane {
   }
 
   /** Awaits one channel call, with Falco's watchdog message when it takes too long. */
-  private async guard(p: Promise<void>): Promise<boolean> {
+  private async guard(call: () => Promise<void>): Promise<boolean> {
     const name = this.channel.name
     const timer =
       this.timeoutMs > 0
@@ -167,7 +169,7 @@ class Lane {
         : null
     timer?.unref()
     try {
-      await p
+      await call()
       this.lastError = ''
       return true
     } catch (e) {

@@ -318,7 +318,7 @@ describe('event blocks', () => {
       got.push([ev.ts, ev.type, ev.nparams, flags, cpuid, ev.cpuid])
       if (ev.type === PPME.CONTAINER_JSON_2_E) strs.push(ev.str(0))
       if (ev.type === PPME.CONTAINER_JSON_2_E && ev.ts === 3n) assert.equal(ev.tid, -1)
-    })
+    }, { raw: true })
     assert.equal(r.error, null)
     assert.deepEqual(got, [
       [1n, PPME.SYSCALL_CLOSE_X, 2, 0, 1, 1],

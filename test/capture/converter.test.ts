@@ -12,7 +12,7 @@ import {
 } from '../../src/capture/converter.js'
 import { openCapture, openCaptureBytes } from '../../src/capture/reader.js'
 import { EventView } from '../../src/events/event.js'
-import { PT } from '../../src/events/param-types.js'
+import { PF, PT } from '../../src/events/param-types.js'
 import { EF, EVENTS, PPME } from '../../src/events/table.js'
 import { CaptureBuilder, P, captureFiles, makeEvent, sharedMissing } from './helpers.js'
 
@@ -522,7 +522,8 @@ describe('against sysdig', { skip: sysdigMissing }, () => {
           if (text === undefined || width === 0 || width > 8 || info.type === PT.CHARBUF || info.type === PT.BYTEBUF) continue
           const lead = /^-?[0-9A-Fa-f]+/.exec(text)
           if (lead === null) continue
-          const hex = info.fmt === 2 && !/^\d+\(/.test(text) // PF.HEX, unless sysdig printed flags in decimal
+          // Hex params print in hex, but flags print their value in decimal before the names.
+          const hex = info.fmt === PF.HEX && !/^\d+\(/.test(text)
           const want = BigInt.asUintN(width * 8, hex ? BigInt(`0x${lead[0]}`) : BigInt(lead[0]))
           let got = 0n
           for (let b = width - 1; b >= 0; b--) got = (got << 8n) | BigInt(e.buf[e.paramOffset(p) + b]!)

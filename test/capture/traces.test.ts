@@ -45,7 +45,7 @@ function pick(path: string, nums: readonly number[]): Map<number, EventView> {
       // Keep a private copy: the reader's view is reused.
       out.set(n, new EventView().reset(ev.raw().slice(), 0))
     }
-  })
+  }, { raw: true })
   return out
 }
 
@@ -78,7 +78,7 @@ describe('every shared capture', { skip }, () => {
         }
         assert.ok(end <= ev.offset + ev.len, `event ${count}: params end inside the event`)
         assert.ok(ev.offset + ev.len <= ev.buf.length)
-      })
+      }, { raw: true })
       assert.equal(count2, count)
       assert.equal(r.error, null)
       assert.equal(count, EXPECTED_EVENTS[name], `${name}: events counted by sysdig -D`)

@@ -139,8 +139,8 @@ test('close gives up on a blocked channel after output_timeout, discarding and s
   const { o, logs } = outputs([stuck], { timeoutMs: 100 })
   stuck.hold()
   o.emit(catAlert(1n))
-  o.emit(catAlert(2n))
-  await tick()
+  await tick() // taken by a write that hangs
+  o.emit(catAlert(2n)) // waits in the queue
   const start = Date.now()
   await o.close()
   assert.ok(Date.now() - start < 1500)
@@ -259,4 +259,14 @@ test('a configuration with no output enabled is refused with Falco\'s message', 
   assert.throws(() => Outputs.fromConfig(config, { log: () => {} }), {
     message: 'No output configured, please make sure at least one output is configured and enabled.',
   })
+})
+
+test('a channel that takes one alert per write gets them one by one', async () => {
+  const one = new (class extends MemoryChannel {
+    readonly maxBatch = 1
+  })()
+  const { o } = outputs([one])
+  for (let i = 0; i < 3; i++) o.emit(catAlert(BigInt(i)))
+  await o.close()
+  assert.deepEqual(one.calls, ['write:1', 'write:1', 'write:1', 'close'])
 })

@@ -51,6 +51,8 @@ export interface Channel {
   readonly name: string
   /** True when the channel reads Alert.fields even without JSON output. */
   readonly needsFields?: boolean
+  /** The most alerts one write takes (default 256); 1 for a channel that handles them one by one. */
+  readonly maxBatch?: number
   /**
    * Hands a batch of alerts, in order, to the destination. Resolves when the bytes are with
    * the OS (or buffered, when buffering is on); rejects with a message for the log.

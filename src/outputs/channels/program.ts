@@ -26,6 +26,8 @@ export interface ProgramOptions {
 
 export class ProgramChannel implements Channel {
   readonly name = 'program'
+  /** One alert per write without keep_alive, so output_timeout measures one child's run. */
+  readonly maxBatch: number
   private readonly program: string
   private readonly keepAlive: boolean
   private readonly buffered: boolean
@@ -39,6 +41,7 @@ export class ProgramChannel implements Channel {
     this.keepAlive = opts.keepAlive
     this.buffered = ctx.buffered && opts.keepAlive
     this.shell = opts.shell ?? '/bin/sh'
+    this.maxBatch = opts.keepAlive ? 256 : 1
     this.child = this.newChild()
   }
 
