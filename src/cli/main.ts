@@ -60,7 +60,7 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
   if (opts.printRuleSchema) {
-    out(JSON.stringify(ruleSchema, null, 2))
+    process.stdout.write(JSON.stringify(ruleSchema, null, 2))
     return 0
   }
   if (opts.printIgnoredEvents) {
@@ -215,6 +215,7 @@ function loadRules(engine: Engine, config: SakerConfig, opts: Options): void {
   log.log('info', 'Loading rules from:\n' + files.map((f) => `   ${f}\n`).join(''))
   for (const [file, text] of texts) {
     const res = engine.load(file, text)
+    log.log(res.schemaValidation === 'ok' ? 'info' : 'warning', `   ${file} | schema validation: ${res.schemaValidation}`)
     if (!res.successful) throw new Fatal(res.verbose(engine.loader.contents))
     if (res.warnings.length > 0) log.log('warning', res.verbose(engine.loader.contents))
   }

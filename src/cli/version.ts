@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { ENGINE_VERSION } from '../rules/loader.js'
 import { versionString } from '../rules/collector.js'
 import { BUILTIN_PLUGINS } from '../engine/engine.js'
+import { LIST_EVENTS_SCHEMA_VERSION } from './list-events.js'
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
 export const SAKER_VERSION: string = pkg.version
@@ -14,7 +15,7 @@ export function versionInfo(): Record<string, unknown> {
     libs_version: '0.25.4',
     plugin_api_version: '3.12.0',
     driver_api_version: '10.1.0',
-    driver_schema_version: '4.5.1',
+    driver_schema_version: LIST_EVENTS_SCHEMA_VERSION,
     default_driver_version: '10.1.0',
     engine_version: String(ENGINE_VERSION.minor),
     engine_version_semver: versionString(ENGINE_VERSION),

@@ -213,6 +213,8 @@ export class RuleLoadError extends Error {
 export class LoadResult {
   readonly errors: LoadError[] = []
   readonly warnings: LoadWarning[] = []
+  /** The rules JSON schema check, one entry per document: 'ok' or the failure lines. */
+  schemaStatus: string[] = []
 
   constructor(readonly name: string) {}
 
@@ -228,9 +230,21 @@ export class LoadResult {
     this.warnings.push({ code, message, ctx })
   }
 
+  /** Falco's schema_validation(): the first document's status, or 'none'. */
+  get schemaValidation(): string {
+    return this.schemaStatus[0] ?? 'none'
+  }
+
+  private get schemaValid(): boolean {
+    return this.schemaValidation === 'ok'
+  }
+
   summary(): string {
     let s = `${this.name}: ${this.successful ? 'Ok' : 'Invalid'}`
     if (this.successful && this.warnings.length > 0) s += ', with warnings'
+    if (this.schemaStatus.length > 0 && !this.schemaValid) {
+      s += `\n ${this.schemaStatus.length} schema warnings: [${this.schemaStatus.join(' ')}]`
+    }
     if (this.errors.length > 0) {
       s += `\n ${this.errors.length} errors: [` + this.errors.map((e) => `${e.code} (${LOAD_ERRORS[e.code].title})`).join(' ') + ']'
     }
@@ -245,6 +259,9 @@ export class LoadResult {
     if (this.successful && this.warnings.length > 0) s += ', with warnings'
     const block = (ctx: Context, head: string, msg: string): string =>
       ctx.asString() + '------\n' + ctx.snippet(contents) + '------\n' + `${head}: ${msg}\n`
+    if (this.schemaStatus.length > 0 && !this.schemaValid) {
+      s += `\n${this.schemaStatus.length} Schema warnings:\n` + this.schemaStatus.map((w) => `------\n${w}\n`).join('') + '------\n'
+    }
     if (this.errors.length > 0) {
       s += `\n${this.errors.length} Errors:\n`
       for (const e of this.errors) s += block(e.ctx, `${e.code} (${LOAD_ERRORS[e.code].title})`, e.message)
@@ -267,6 +284,7 @@ export class LoadResult {
       // Falco fills an error's codedesc with the error's title, and a warning's with its description.
       errors: this.errors.map((e) => entry(e.code, LOAD_ERRORS[e.code].title, e.message, e.ctx)),
       name: this.name,
+      ...(this.schemaStatus.length > 0 ? { schema_valid: this.schemaValid, schema_warnings: this.schemaValid ? [] : this.schemaStatus } : {}),
       successful: this.successful,
       warnings: this.warnings.map((w) => entry(w.code, LOAD_WARNINGS[w.code].desc, w.message, w.ctx)),
     }

@@ -7,6 +7,7 @@ import { parseVersion } from './collector.js'
 import type { Collector, PluginRequirement } from './collector.js'
 import { parsePriority } from './infos.js'
 import type { ExceptionEntry, ExceptionInfo, RuleInfo, RuleUpdate } from './infos.js'
+import { NOT_AN_OBJECT, SchemaCheckAbort, schemaStatus } from './schema.js'
 import { YamlError, YamlFile } from './yaml-node.js'
 import type { Y } from './yaml-node.js'
 
@@ -351,6 +352,15 @@ export function readRulesFile(name: string, text: string, col: Collector, result
   } catch (e) {
     if (e instanceof YamlError) {
       result.addError('LOAD_ERR_YAML_PARSE', e.message, ctx.child(e.pos, 'value for'))
+      return false
+    }
+    throw e
+  }
+  try {
+    result.schemaStatus = schemaStatus(file)
+  } catch (e) {
+    if (e instanceof SchemaCheckAbort) {
+      result.addError('LOAD_ERR_YAML_PARSE', NOT_AN_OBJECT, ctx)
       return false
     }
     throw e

@@ -425,10 +425,21 @@ ${body}`).results[0]!.errors[0]!
     assert.equal(missing.engine.checkPluginRequirements(), 'Plugin requirement not satisfied, must load one of: cloudtrail (>= 0.1.0)')
   })
 
+  test('a schema violation is a schema warning, not an error', () => {
+    const { engine, results } = load('- rule: r\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n  enabled: True\n')
+    const res = results[0]!
+    assert.equal(res.successful, true)
+    assert.notEqual(res.schemaValidation, 'ok')
+    assert.match(res.summary(), /\n \d+ schema warnings: \[failed for <root>/)
+    const j = res.asJson(engine.loader.contents) as { schema_valid: boolean; schema_warnings: string[] }
+    assert.equal(j.schema_valid, false)
+    assert.ok(j.schema_warnings.length > 0)
+  })
+
   test('the JSON result has Falco keys', () => {
     const { engine, results } = load('- list: l\n  items: [a]\n')
     const j = results[0]!.asJson(engine.loader.contents) as { warnings: { code: string; codedesc: string; context: { locations: unknown[]; snippet: string } }[] }
-    assert.deepEqual(Object.keys(j), ['errors', 'name', 'successful', 'warnings'])
+    assert.deepEqual(Object.keys(j), ['errors', 'name', 'schema_valid', 'schema_warnings', 'successful', 'warnings'])
     assert.equal(j.warnings[0]!.code, 'LOAD_UNUSED_LIST')
     assert.equal(j.warnings[0]!.context.snippet, '- list: l\n  ^\n')
   })

@@ -1,0 +1,61 @@
+// Per event: the rules of its type, in load order, until one matches (rule_matching: first)
+// or all of them (all); each match becomes an alert. Counts per rule and per priority are
+// kept for the summary Falco prints at exit ("Events detected: ...").
+import type { CompiledRule } from '../rules/compiler.js'
+import { Alert, AlertRule, PRIORITY_NAMES } from '../outputs/alert.js'
+import type { OutputFields } from '../outputs/alert.js'
+import type { Outputs } from '../outputs/dispatcher.js'
+import type { Ruleset } from './ruleset.js'
+
+export class RuleMatcher<E> {
+  private readonly heads = new Map<CompiledRule, AlertRule>()
+  private readonly byRule = new Map<CompiledRule, number>()
+  private readonly byPriority = new Array<number>(PRIORITY_NAMES.length).fill(0)
+  total = 0
+
+  constructor(
+    private readonly ruleset: Ruleset,
+    private readonly outputs: Outputs,
+    private readonly firstOnly: boolean,
+  ) {
+    for (const r of ruleset.rules) this.heads.set(r, new AlertRule(r.name, r.priority, r.source, r.tags))
+  }
+
+  /** Tests the event against the rules of `type`; `ts` is the event time in ns. */
+  match(ev: E, type: number, ts: () => bigint): void {
+    const rules = this.ruleset.forType(type)
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!
+      if (!rule.filter(ev)) continue
+      this.fire(rule, ev, ts())
+      if (this.firstOnly) return
+    }
+  }
+
+  private fire(rule: CompiledRule, ev: E, time: bigint): void {
+    this.total++
+    this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1)
+    this.byPriority[rule.priority]!++
+    let fields: OutputFields | null = null
+    if (this.outputs.wantsFields) {
+      const f: Record<string, unknown> = rule.formatter.fields(ev)
+      for (const [key, fmt] of rule.extraFields) f[key] = fmt.render(ev)
+      fields = f as OutputFields
+    }
+    this.outputs.emit(new Alert(this.heads.get(rule)!, time, rule.formatter.render(ev), fields, this.outputs.hostname))
+  }
+
+  /** Falco's stats_manager text: totals by severity and by rule. */
+  summary(): string {
+    let out = `Events detected: ${this.total}\nRule counts by severity:\n`
+    this.byPriority.forEach((n, p) => {
+      if (n > 0) out += `   ${(p === 6 ? 'INFO' : PRIORITY_NAMES[p]!.toUpperCase())}: ${n}\n`
+    })
+    out += 'Triggered rules by rule name:\n'
+    for (const r of this.ruleset.rules) {
+      const n = this.byRule.get(r)
+      if (n) out += `   ${r.name}: ${n}\n`
+    }
+    return out
+  }
+}
