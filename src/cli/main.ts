@@ -12,6 +12,11 @@ import { parsePriority } from '../rules/infos.js'
 import { readRulesText } from '../rules/loader.js'
 import { ruleSchema } from '../rules/schema.js'
 import { knownSources } from '../sources/index.js'
+import type { SyscallEvent } from '../sources/syscall/event.js'
+import { openReplay, replay } from '../sources/syscall/replay.js'
+import { DropMonitor } from '../engine/drops.js'
+import { RuleMatcher } from '../engine/matcher.js'
+import { Outputs } from '../outputs/dispatcher.js'
 import { listEvents } from './list-events.js'
 import { log } from './log.js'
 import { OptionsError, parseOptions, usage } from './options.js'
@@ -110,7 +115,44 @@ async function run(opts: Options): Promise<number> {
     log.log('info', 'Skipping event processing in dry-run')
     return 0
   }
+  if (config.engine.kind === 'replay') return runReplay(engine, config, opts)
   throw new Fatal(`engine.kind '${config.engine.kind}' is not available in this build of Saker yet`)
+}
+
+/** Capture mode: the file's events through the syscall rules, then Falco's summaries. */
+async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+  let outputs: Outputs
+  try {
+    outputs = Outputs.fromConfig(config)
+  } catch (e) {
+    throw new Fatal((e as Error).message)
+  }
+  const file = config.engine.replay.capture_file
+  let reader
+  try {
+    reader = openReplay(file)
+  } catch (e) {
+    await outputs.close()
+    throw new Fatal((e as Error).message)
+  }
+  log.log('info', `Replaying events from the capture file: ${file}`)
+  const matcher = new RuleMatcher<SyscallEvent>(engine.ruleset('syscall')!, outputs, config.rule_matching === 'first')
+  const started = process.hrtime.bigint()
+  const res = replay(reader, matcher, {
+    state: { threadTableSize: config.falco_libs.thread_table_size },
+    durationS: opts.durationSeconds,
+    drops: (counters) => new DropMonitor(config.syscall_event_drops, counters, outputs, false),
+  })
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9
+  if (opts.verbose) process.stderr.write(`Elapsed time: ${elapsed.toFixed(3)}, Captured Events: ${res.events}, ${(res.events / elapsed).toFixed(2)} eps\n`)
+  if (res.drops) process.stderr.write(res.drops.stats())
+  await outputs.close()
+  process.stdout.write(matcher.summary())
+  if (res.error) {
+    log.log('error', `Capture file ${file} is damaged: ${res.error.message} (the ${res.events} events before it were processed)`)
+    return 1
+  }
+  return res.stoppedByDrops ? 1 : 0
 }
 
 function loadConfiguration(opts: Options): SakerConfig {
