@@ -149,7 +149,8 @@ async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Pr
   await outputs.close()
   process.stdout.write(matcher.summary())
   if (res.error) {
-    log.log('error', `Capture file ${file} is damaged: ${res.error.message} (the ${res.events} events before it were processed)`)
+    // the events before the damage were processed and their alerts sent; the exit code says the file was bad
+    process.stderr.write(`Error: capture file ${file}: ${res.error.message} (the ${res.events} events before it were processed)\n`)
     return 1
   }
   return res.stoppedByDrops ? 1 : 0
