@@ -33,7 +33,12 @@ export interface MacroResolution {
  * the first error if any, else "Undefined macro 'X' used in filter." for the first
  * unknown name, at that name's position.
  */
-export function resolveMacros(e: Expr, macros: ReadonlyMap<string, Expr>): MacroResolution {
+/** Where macro bodies are looked up: a Map, or a view that decides what is visible. */
+export interface MacroLookup {
+  get(name: string): Expr | undefined
+}
+
+export function resolveMacros(e: Expr, macros: MacroLookup): MacroResolution {
   const resolved: NamedPos[] = []
   const unknown: NamedPos[] = []
   const errors: { message: string; pos: Pos }[] = []

@@ -320,11 +320,14 @@ class Parser {
     const values: string[] = []
     this.lexBlank()
     let first: Expr | undefined
-    try {
-      first = this.parseStrValueOrTransformer(true)
-    } catch (e) {
-      // libsinsp takes any failure here to mean an empty list
-      if (!(e instanceof ParseError)) throw e
+    // An empty list is common (rules paste empty lists in); see it without a throw.
+    if (this.s.charCodeAt(this.i) !== 0x29 /* ')' */) {
+      try {
+        first = this.parseStrValueOrTransformer(true)
+      } catch (e) {
+        // libsinsp takes any failure here to mean an empty list
+        if (!(e instanceof ParseError)) throw e
+      }
     }
     if (first) {
       values.push((first as { value: string }).value)

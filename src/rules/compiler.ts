@@ -8,12 +8,13 @@ import type { CompileWarning } from '../filter/compile.js'
 import { eventTypesOf } from '../filter/evttypes.js'
 import { parseCondition } from '../filter/parser.js'
 import { quoteItem, resolveMacros, substituteListsInText } from '../filter/expand.js'
+import type { MacroLookup } from '../filter/expand.js'
 import { isListOperator } from '../filter/operators.js'
 import type { FieldResolver } from '../fields/binding.js'
 import { compileOutput } from '../outputs/format.js'
 import type { CompiledOutput } from '../outputs/format.js'
 import type { Collector } from './collector.js'
-import type { ExceptionInfo, MacroInfo, Priority, RuleInfo } from './infos.js'
+import type { ExceptionInfo, Priority, RuleInfo } from './infos.js'
 import { RuleLoadError } from './load-result.js'
 import type { Context, LoadResult } from './load-result.js'
 
@@ -107,7 +108,7 @@ function parseWithLists(cond: string, lists: Map<string, CompiledList>, ctx: Con
 }
 
 /** Inlines macros; Falco reports a loop before an unknown name, each inside the condition. */
-function inlineMacros(ast: Expr, macros: ReadonlyMap<string, Expr>, text: string, ctx: Context, used: Set<string>): Expr {
+function inlineMacros(ast: Expr, macros: MacroLookup, text: string, ctx: Context, used: Set<string>): Expr {
   const res = resolveMacros(ast, macros)
   const err = res.errors[0]
   if (err) fail('LOAD_ERR_VALIDATE', err.message, ctx.inCondition(err.pos, text))
@@ -283,7 +284,7 @@ function compileMacros(col: Collector, out: CompileOutput): void {
     texts.set(m.name, text)
   }
   for (const m of col.macros.items) {
-    const visible = visibleMacros(col.macros.items, out, m.visibility)
+    const visible = visibleMacros(col, out, m.visibility)
     const used = new Set<string>()
     const macro = out.macros.get(m.name)!
     macro.condition = inlineMacros(macro.condition, visible, texts.get(m.name)!, m.ctx, used)
@@ -291,14 +292,19 @@ function compileMacros(col: Collector, out: CompileOutput): void {
   }
 }
 
-function visibleMacros(infos: readonly MacroInfo[], out: CompileOutput, visibility: number): Map<string, Expr> {
-  const visible = new Map<string, Expr>()
-  for (const info of infos) if (info.index < visibility) visible.set(info.name, out.macros.get(info.name)!.condition)
-  return visible
+/** The macros a macro or rule compiled now can see: those defined before `visibility`. */
+function visibleMacros(col: Collector, out: CompileOutput, visibility: number): MacroLookup {
+  // a view, not a copy: building a map per macro made loading quadratic
+  return {
+    get: (name: string) => {
+      const info = col.macros.get(name)
+      return info !== undefined && info.index < visibility ? out.macros.get(name)?.condition : undefined
+    },
+  }
 }
 
 function compileRules(col: Collector, cfg: CompileConfig, out: CompileOutput, result: LoadResult): void {
-  const allMacros = visibleMacros(col.macros.items, out, Number.MAX_SAFE_INTEGER)
+  const allMacros = visibleMacros(col, out, Number.MAX_SAFE_INTEGER)
   const maxEvttypes = cfg.maxEvttypes ?? 100
   for (const r of col.rules.items) {
     if (r.unknownSource) continue

@@ -9,7 +9,8 @@
 // On modern events both steps are one array check each, and nothing is copied.
 
 import { EventView } from '../events/event.js'
-import { EF, EVENTS } from '../events/table.js'
+import { splitNul } from '../events/params.js'
+import { EF, EVENTS, PPME } from '../events/table.js'
 import type { ThreadInfo } from './thread.js'
 
 const N = EVENTS.length
@@ -42,6 +43,9 @@ export const STORE_ENTER: Uint8Array = new Uint8Array(N)
     for (let i = 0; i < mp.length; i++) map[i] = e.params.findIndex(p => p.name === mp[i]!.name)
     PMAP[t] = map
   }
+  // The enter events libsinsp itself keeps for their exit (parsers.cpp process_event).
+  for (const t of [PPME.SYSCALL_OPEN_E, PPME.SYSCALL_CREAT_E, PPME.SYSCALL_OPENAT_2_E, PPME.SYSCALL_OPENAT2_E,
+    PPME.SYSCALL_EXECVE_19_E, PPME.SYSCALL_EXECVEAT_E, PPME.SOCKET_CONNECT_E]) STORE_ENTER[t] = 1
   for (let t = 1; t < N; t += 2) {
     const x = EVENTS[t]
     const en = EVENTS[t - 1]
@@ -189,6 +193,18 @@ export class EventArgs {
     if (n === 0) return '<NA>'
     const s = v.str(k)
     return n === 7 && s === '(NULL)' ? '<NA>' : s
+  }
+
+  /** NUL-separated strings (args, env, cgroups), split as libsinsp splits them. */
+  strs(i: number): string[] {
+    const l = this.loc(i)
+    if (l === -1) return []
+    const v = l >= 0 ? this.ev : this.enter
+    const k = l >= 0 ? l : -l - 2
+    const n = v.paramLen(k)
+    if (n === 0) return []
+    const o = v.paramOffset(k)
+    return splitNul(v.buf, o, o + n)
   }
 
   bytes(i: number): Uint8Array {

@@ -16,7 +16,7 @@ import { CL, DEFAULT_THREAD_TABLE_SIZE } from './constants.js'
 import { ContainerInfo, ContainerTable, CT, parseContainerJson } from './containers.js'
 import { FDF, FDT, FdInfo } from './fd.js'
 import {
-  L4, NetworkInterfaces, SOCKINFO_SIZE, V4S_IP, V4S_L4, V4S_PORT, V4_DIP, V4_DPORT, V4_L4, V4_SIP, V4_SPORT, V6S_IP,
+  L4, NetworkInterfaces, V4S_IP, V4S_L4, V4S_PORT, V4_DIP, V4_DPORT, V4_L4, V4_SIP, V4_SPORT, V6S_IP,
   V6S_L4, V6S_PORT, V6_DIP, V6_DPORT, V6_L4, V6_SIP, V6_SPORT, isIpv4Mapped, parseIpv4, parseIpv6, rd16, rd32,
   v4addrPort, v4tupleText, v6text, wr16, wr32, wr64,
 } from './net.js'
@@ -87,6 +87,8 @@ export class SystemState {
   errorcode = 0
   /** The fd's name changed while parsing this event (fd.name_changed). */
   fdNameChanged = false
+  /** The current event is an exit that follows its own enter event on the same thread. */
+  pairedExit = false
   /** Timestamp of the first non-meta event (evt.reltime's origin), 0n before it. */
   firstEventTs = 0n
   /** The container a container meta-event of this event number added. */
@@ -581,14 +583,15 @@ export class SystemState {
     this.fd = null
     this.errorcode = 0
     this.thread = null
+    this.pairedExit = false
     if ((flags & EF.SKIPPARSERESET) !== 0) {
       if (type === PPME.PROCINFO_E) this.thread = this.threads.get(ev.tid) ?? null
       return
     }
-    if (type === PPME.CONTAINER_JSON_2_E || type === PPME.USER_ADDED_E || type === PPME.USER_DELETED_E ||
+    const modern = MODERN[type]!
+    if (modern === PPME.CONTAINER_JSON_2_E || type === PPME.USER_ADDED_E || type === PPME.USER_DELETED_E ||
         type === PPME.GROUP_ADDED_E || type === PPME.GROUP_DELETED_E || type === PPME.PLUGINEVENT_E ||
         type === PPME.ASYNCEVENT_E) return
-    const modern = MODERN[type]!
     const noQuery = modern === PPME.SYSCALL_CLONE_20_X || modern === PPME.SYSCALL_CLONE3_X ||
       modern === PPME.SYSCALL_FORK_20_X || modern === PPME.SYSCALL_VFORK_20_X ||
       type === PPME.SCHEDSWITCH_6_E || modern === PPME.PROCEXIT_1_E
@@ -609,6 +612,7 @@ export class SystemState {
     }
     if ((type === PPME.SYSCALL_EXECVE_19_X && t.lastEventType === PPME.SYSCALL_EXECVEAT_E) || type === t.lastEventType + 1) {
       t.lastEventValid = true
+      this.pairedExit = true
     } else {
       t.lastEventValid = false
       t.lastEventFd = -1
@@ -756,10 +760,7 @@ export function threadFromCapture(ct: CaptureThread): ThreadInfo {
   t.setArgs(ct.args)
   if (t.isMainThread()) {
     t.env = ct.env
-    // update_cwd with no main thread known yet: only a main thread keeps its cwd.
-    let c = ct.cwd
-    if (c === '' || c.charCodeAt(c.length - 1) !== 47) c += '/'
-    t.cwd = c
+    t.updateCwd(ct.cwd)
   }
   t.flags |= ct.flags | CL.ACTIVE
   t.fdlimit = ct.fdlimit
@@ -787,8 +788,3 @@ export function threadFromCapture(ct: CaptureThread): ThreadInfo {
   return t
 }
 
-// Keep the sockinfo size import honest (used by parsers through FdInfo.sockinfo()).
-void SOCKINFO_SIZE
-void V4S_PORT
-void V4_DPORT
-void V6_DPORT
