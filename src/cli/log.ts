@@ -19,8 +19,13 @@ export class Logger {
     this.level = i
   }
 
+  /** Whether a message at `level` would be written (to skip building costly ones). */
+  enabled(level: LogLevel): boolean {
+    return this.toStderr && LOG_LEVELS.indexOf(level) <= this.level
+  }
+
   log(level: LogLevel, msg: string): void {
-    if (LOG_LEVELS.indexOf(level) > this.level || !this.toStderr) return
+    if (!this.enabled(level)) return
     process.stderr.write(`${this.timestamp(new Date())}: ${msg.endsWith('\n') ? msg : msg + '\n'}`)
   }
 

@@ -222,7 +222,7 @@ function validate(engine: Engine, config: SakerConfig, opts: Options): number {
     if (!res.successful || res.warnings.length === 0) summary.push(res.verbose(engine.loader.contents))
     else {
       summary.push(`${file}: Ok, with warnings`)
-      log.log('warning', res.verbose(engine.loader.contents))
+      if (log.enabled('warning')) log.log('warning', res.verbose(engine.loader.contents))
     }
   }
   let described: ReturnType<typeof describeRules> | undefined
@@ -260,7 +260,7 @@ function loadRules(engine: Engine, config: SakerConfig, opts: Options): void {
     const res = engine.load(file, text)
     log.log(res.schemaValidation === 'ok' ? 'info' : 'warning', `   ${file} | schema validation: ${res.schemaValidation}`)
     if (!res.successful) throw new Fatal(res.verbose(engine.loader.contents))
-    if (res.warnings.length > 0) log.log('warning', res.verbose(engine.loader.contents))
+    if (res.warnings.length > 0 && log.enabled('warning')) log.log('warning', res.verbose(engine.loader.contents))
   }
   const reqErr = engine.checkPluginRequirements()
   if (reqErr) throw new Fatal(reqErr)

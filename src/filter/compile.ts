@@ -32,6 +32,9 @@ import {
 } from './compare.js'
 import type { Cmp, Lit, Test } from './compare.js'
 
+// What a field name (optionally with an argument) can look like, libsinsp's field-name grammar.
+const FIELD_SHAPE = /^[a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+(\[.*\])?$/
+
 /** A condition that does not compile: libsinsp's message, at the check it concerns. */
 export class CompileError extends Error {
   readonly pos: Pos
@@ -339,6 +342,8 @@ class Compiler<E> {
   }
 
   private looksLikeField(s: string): boolean {
+    // most values are plainly not field names: skip the parse (and its throw) for them
+    if (!FIELD_SHAPE.test(s)) return false
     try {
       const { expr } = parseFieldOrTransformer(s)
       if (expr.kind !== 'field') return false
