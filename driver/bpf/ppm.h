@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * The scap numbers the probe writes: event codes and the PPM_* flag values that
+ * falcosecurity/libs 0.25.x defines in driver/ppm_events_public.h. Readers decode them
+ * with src/events/table.ts and src/events/flags.ts, so every number here must match
+ * those tables: test/live/ppm-header.test.ts checks each PPME_* code against PPME.
+ */
+#ifndef SAKER_PPM_H
+#define SAKER_PPM_H
+
+/* The scap event header (struct ppm_evt_hdr), packed:
+ * ts u64 | tid u64 | len u32 | type u16 | nparams u32, then nparams u16 lengths.
+ * Twin: EVENT_HEADER_SIZE in src/events/event.ts. */
+#define PPM_HDR_SIZE 26
+#define PPM_HDR_TS 0
+#define PPM_HDR_TID 8
+#define PPM_HDR_LEN 16
+#define PPM_HDR_TYPE 20
+#define PPM_HDR_NPARAMS 22
+
+/* Event codes (enum ppm_event_code) and param counts of the events this probe sends. */
+#define PPME_GENERIC_X 1
+#define PPME_SYSCALL_OPEN_E 2
+#define PPME_SYSCALL_OPEN_X 3
+#define PPME_SYSCALL_CLOSE_X 5
+#define PPME_SYSCALL_READ_X 7
+#define PPME_SYSCALL_WRITE_X 9
+#define PPME_SOCKET_SOCKET_X 19
+#define PPME_SOCKET_BIND_X 21
+#define PPME_SOCKET_CONNECT_E 22
+#define PPME_SOCKET_CONNECT_X 23
+#define PPME_SOCKET_LISTEN_X 25
+#define PPME_SOCKET_SENDTO_X 31
+#define PPME_SOCKET_RECVFROM_X 35
+#define PPME_SOCKET_SHUTDOWN_X 37
+#define PPME_SOCKET_SOCKETPAIR_X 43
+#define PPME_SYSCALL_CREAT_E 58
+#define PPME_SYSCALL_CREAT_X 59
+#define PPME_SYSCALL_PIPE_X 61
+#define PPME_SYSCALL_EVENTFD_X 63
+#define PPME_SYSCALL_CHDIR_X 95
+#define PPME_SYSCALL_FCHDIR_X 97
+#define PPME_SYSCALL_SIGNALFD_X 127
+#define PPME_SYSCALL_TIMERFD_CREATE_X 137
+#define PPME_SYSCALL_INOTIFY_INIT_X 139
+#define PPME_SYSCALL_FCNTL_X 151
+#define PPME_SYSCALL_PTRACE_X 169
+#define PPME_SYSCALL_RENAME_X 175
+#define PPME_SYSCALL_RENAMEAT_X 177
+#define PPME_SYSCALL_SYMLINK_X 179
+#define PPME_SYSCALL_SYMLINKAT_X 181
+#define PPME_PROCEXIT_1_E 186
+#define PPME_SYSCALL_SETRESUID_X 193
+#define PPME_SYSCALL_SETRESGID_X 195
+#define PPME_SYSCALL_SETUID_X 199
+#define PPME_SYSCALL_SETGID_X 201
+#define PPME_SYSCALL_CLONE_20_X 223
+#define PPME_SYSCALL_FORK_20_X 225
+#define PPME_SYSCALL_VFORK_20_X 227
+#define PPME_SOCKET_ACCEPT_5_X 247
+#define PPME_SYSCALL_MOUNT_X 257
+#define PPME_SYSCALL_CHROOT_X 267
+#define PPME_SYSCALL_SETSID_X 275
+#define PPME_SYSCALL_MKDIR_2_X 277
+#define PPME_SYSCALL_RMDIR_2_X 279
+#define PPME_SYSCALL_EXECVE_19_X 293
+#define PPME_SYSCALL_UNLINK_2_X 301
+#define PPME_SYSCALL_UNLINKAT_2_X 303
+#define PPME_SYSCALL_MKDIRAT_X 305
+#define PPME_SYSCALL_OPENAT_2_E 306
+#define PPME_SYSCALL_OPENAT_2_X 307
+#define PPME_SYSCALL_LINK_2_X 309
+#define PPME_SYSCALL_LINKAT_2_X 311
+#define PPME_SYSCALL_FCHMODAT_X 313
+#define PPME_SYSCALL_CHMOD_X 315
+#define PPME_SYSCALL_FCHMOD_X 317
+#define PPME_SYSCALL_RENAMEAT2_X 319
+#define PPME_SYSCALL_USERFAULTFD_X 321
+#define PPME_SYSCALL_OPENAT2_E 326
+#define PPME_SYSCALL_OPENAT2_X 327
+#define PPME_SYSCALL_EXECVEAT_X 331
+#define PPME_SYSCALL_CLONE3_X 335
+#define PPME_SYSCALL_CAPSET_X 353
+#define PPME_SYSCALL_DUP2_X 363
+#define PPME_SYSCALL_DUP3_X 365
+#define PPME_SYSCALL_DUP_1_X 367
+#define PPME_SYSCALL_EPOLL_CREATE_X 375
+#define PPME_SYSCALL_EPOLL_CREATE1_X 377
+#define PPME_SYSCALL_CHOWN_X 379
+#define PPME_SYSCALL_LCHOWN_X 381
+#define PPME_SYSCALL_FCHOWN_X 383
+#define PPME_SYSCALL_FCHOWNAT_X 385
+#define PPME_SOCKET_ACCEPT4_6_X 389
+#define PPME_SYSCALL_UMOUNT2_X 391
+#define PPME_SYSCALL_PIPE2_X 393
+#define PPME_SYSCALL_INOTIFY_INIT1_X 395
+#define PPME_SYSCALL_EVENTFD2_X 397
+#define PPME_SYSCALL_SIGNALFD4_X 399
+#define PPME_SYSCALL_PRCTL_X 401
+#define PPME_SYSCALL_MEMFD_CREATE_X 405
+#define PPME_SYSCALL_PIDFD_GETFD_X 407
+#define PPME_SYSCALL_PIDFD_OPEN_X 409
+#define PPME_SYSCALL_INIT_MODULE_X 411
+#define PPME_SYSCALL_FINIT_MODULE_X 413
+#define PPME_SYSCALL_SETREUID_X 427
+#define PPME_SYSCALL_SETREGID_X 429
+#define PPME_SYSCALL_CLOSE_RANGE_X 451
+
+/* PPM_AF_*: equal to Linux's AF_* for every family libs names. */
+#define PPM_AF_UNSPEC 0
+#define PPM_AF_UNIX 1
+#define PPM_AF_INET 2
+#define PPM_AF_INET6 10
+
+/* Open flags (PPM_O_*). */
+#define PPM_O_RDONLY (1 << 0)
+#define PPM_O_WRONLY (1 << 1)
+#define PPM_O_RDWR (PPM_O_RDONLY | PPM_O_WRONLY)
+#define PPM_O_CREAT (1 << 2)
+#define PPM_O_APPEND (1 << 3)
+#define PPM_O_DSYNC (1 << 4)
+#define PPM_O_EXCL (1 << 5)
+#define PPM_O_NONBLOCK (1 << 6)
+#define PPM_O_SYNC (1 << 7)
+#define PPM_O_TRUNC (1 << 8)
+#define PPM_O_DIRECT (1 << 9)
+#define PPM_O_DIRECTORY (1 << 10)
+#define PPM_O_LARGEFILE (1 << 11)
+#define PPM_O_CLOEXEC (1 << 12)
+#define PPM_O_TMPFILE (1 << 13)
+#define PPM_O_F_CREATED (1 << 14)
+#define PPM_FD_UPPER_LAYER (1 << 15)
+#define PPM_FD_LOWER_LAYER (1 << 16)
+#define PPM_FD_UPPER_LAYER_CREAT (1 << 0)
+#define PPM_FD_LOWER_LAYER_CREAT (1 << 1)
+
+/* Clone flags (PPM_CL_*). */
+#define PPM_CL_CLONE_FILES (1 << 0)
+#define PPM_CL_CLONE_FS (1 << 1)
+#define PPM_CL_CLONE_IO (1 << 2)
+#define PPM_CL_CLONE_NEWIPC (1 << 3)
+#define PPM_CL_CLONE_NEWNET (1 << 4)
+#define PPM_CL_CLONE_NEWNS (1 << 5)
+#define PPM_CL_CLONE_NEWPID (1 << 6)
+#define PPM_CL_CLONE_NEWUTS (1 << 7)
+#define PPM_CL_CLONE_PARENT (1 << 8)
+#define PPM_CL_CLONE_PARENT_SETTID (1 << 9)
+#define PPM_CL_CLONE_PTRACE (1 << 10)
+#define PPM_CL_CLONE_SIGHAND (1 << 11)
+#define PPM_CL_CLONE_SYSVSEM (1 << 12)
+#define PPM_CL_CLONE_THREAD (1 << 13)
+#define PPM_CL_CLONE_UNTRACED (1 << 14)
+#define PPM_CL_CLONE_VM (1 << 15)
+#define PPM_CL_CLONE_NEWUSER (1 << 20)
+#define PPM_CL_CLONE_CHILD_CLEARTID (1 << 23)
+#define PPM_CL_CLONE_CHILD_SETTID (1 << 24)
+#define PPM_CL_CLONE_SETTLS (1 << 25)
+#define PPM_CL_CLONE_VFORK (1 << 27)
+#define PPM_CL_CLONE_NEWCGROUP (1 << 28)
+#define PPM_CL_CHILD_IN_PIDNS (1 << 29)
+
+/* execve flags param (PPM_EXE_*). */
+#define PPM_EXE_WRITABLE (1 << 0)
+#define PPM_EXE_UPPER_LAYER (1 << 1)
+#define PPM_EXE_FROM_MEMFD (1 << 2)
+#define PPM_EXE_LOWER_LAYER (1 << 3)
+
+/* openat2 resolve flags (PPM_RESOLVE_*). */
+#define PPM_RESOLVE_BENEATH (1 << 0)
+#define PPM_RESOLVE_IN_ROOT (1 << 1)
+#define PPM_RESOLVE_NO_MAGICLINKS (1 << 2)
+#define PPM_RESOLVE_NO_SYMLINKS (1 << 3)
+#define PPM_RESOLVE_NO_XDEV (1 << 4)
+#define PPM_RESOLVE_CACHED (1 << 5)
+
+/* fcntl commands (PPM_FCNTL_*). */
+#define PPM_FCNTL_UNKNOWN 0
+#define PPM_FCNTL_F_DUPFD 1
+#define PPM_FCNTL_F_GETFD 2
+#define PPM_FCNTL_F_SETFD 3
+#define PPM_FCNTL_F_GETFL 4
+#define PPM_FCNTL_F_SETFL 5
+#define PPM_FCNTL_F_GETLK 6
+#define PPM_FCNTL_F_SETLK 8
+#define PPM_FCNTL_F_SETLKW 9
+#define PPM_FCNTL_F_SETOWN 10
+#define PPM_FCNTL_F_GETOWN 12
+#define PPM_FCNTL_F_SETSIG 13
+#define PPM_FCNTL_F_GETSIG 15
+#define PPM_FCNTL_F_SETOWN_EX 21
+#define PPM_FCNTL_F_GETOWN_EX 22
+#define PPM_FCNTL_F_SETLEASE 23
+#define PPM_FCNTL_F_GETLEASE 24
+#define PPM_FCNTL_F_CANCELLK 25
+#define PPM_FCNTL_F_DUPFD_CLOEXEC 26
+#define PPM_FCNTL_F_NOTIFY 27
+#define PPM_FCNTL_F_SETPIPE_SZ 28
+#define PPM_FCNTL_F_GETPIPE_SZ 29
+#define PPM_FCNTL_F_OFD_GETLK 30
+#define PPM_FCNTL_F_OFD_SETLK 31
+#define PPM_FCNTL_F_OFD_SETLKW 32
+
+/* ptrace requests (PPM_PTRACE_*) and the PT_DYN indexes of its addr/data params. */
+#define PPM_PTRACE_UNKNOWN 0
+#define PPM_PTRACE_TRACEME 1
+#define PPM_PTRACE_PEEKTEXT 2
+#define PPM_PTRACE_PEEKDATA 3
+#define PPM_PTRACE_PEEKUSR 4
+#define PPM_PTRACE_POKETEXT 5
+#define PPM_PTRACE_POKEDATA 6
+#define PPM_PTRACE_POKEUSR 7
+#define PPM_PTRACE_CONT 8
+#define PPM_PTRACE_KILL 9
+#define PPM_PTRACE_SINGLESTEP 10
+#define PPM_PTRACE_ATTACH 11
+#define PPM_PTRACE_DETACH 12
+#define PPM_PTRACE_SYSCALL 13
+#define PPM_PTRACE_SETOPTIONS 14
+#define PPM_PTRACE_GETEVENTMSG 15
+#define PPM_PTRACE_GETSIGINFO 16
+#define PPM_PTRACE_SETSIGINFO 17
+#define PPM_PTRACE_GETREGSET 18
+#define PPM_PTRACE_SETREGSET 19
+#define PPM_PTRACE_SEIZE 20
+#define PPM_PTRACE_INTERRUPT 21
+#define PPM_PTRACE_LISTEN 22
+#define PPM_PTRACE_PEEKSIGINFO 23
+#define PPM_PTRACE_GETSIGMASK 24
+#define PPM_PTRACE_SETSIGMASK 25
+#define PPM_PTRACE_GETREGS 26
+#define PPM_PTRACE_SETREGS 27
+#define PPM_PTRACE_GETFPREGS 28
+#define PPM_PTRACE_SETFPREGS 29
+#define PPM_PTRACE_GETFPXREGS 30
+#define PPM_PTRACE_SETFPXREGS 31
+#define PPM_PTRACE_OLDSETOPTIONS 32
+#define PPM_PTRACE_GET_THREAD_AREA 33
+#define PPM_PTRACE_SET_THREAD_AREA 34
+#define PPM_PTRACE_ARCH_PRCTL 35
+#define PPM_PTRACE_SYSEMU 36
+#define PPM_PTRACE_SYSEMU_SINGLESTEP 37
+#define PPM_PTRACE_SINGLEBLOCK 38
+#define PPM_PTRACE_IDX_UINT64 0
+#define PPM_PTRACE_IDX_SIGTYPE 1
+
+/* MS_MGC_VAL in the top 16 bits of mount flags is ignored (libs strips it). */
+#define PPM_MS_MGC_MSK 0xffff0000
+#define PPM_MS_MGC_VAL 0xC0ED0000
+
+#endif /* SAKER_PPM_H */

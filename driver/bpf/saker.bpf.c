@@ -1,0 +1,1525 @@
+// SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0
+/*
+ * Saker's syscall probe. Programs on BTF raw tracepoints:
+ *
+ *   sys_exit            one lookup in `selection`; unselected syscalls return there. A
+ *                       selected syscall tail-calls its filler in `exit_calls` (indexed by
+ *                       native number), or writes a GENERIC_X event when it has no event
+ *                       type of its own.
+ *   sys_enter           attached only when enter events are wanted: the open family and
+ *                       connect, whose user-memory arguments can change between the kernel's
+ *                       read and the exit event's (TOCTOU); same lookup first.
+ *   sched_process_exec  the exit event of a successful execve/execveat (EXECVE_19_X), sent
+ *                       once the new image is in place (the sys_exit fillers send failures).
+ *   sched_process_fork  the child's exit event of clone/fork/vfork/clone3, sent from the
+ *                       parent before the child first runs (the fillers send the parent's).
+ *   sched_process_exit  PROCEXIT_1_E.
+ *
+ * Events are exit events carrying every param, in the scap layout, as libs 0.25's modern
+ * probe sends them; see writer.h for how they are written.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <asm/unistd_64.h>
+
+#include "shared.h"
+#include "ppm.h"
+#include "kernel.h"
+#include "writer.h"
+#include "task.h"
+#include "net.h"
+
+/* The kernel lets only GPL-compatible programs call the tracing helpers this probe
+ * needs (bpf_probe_read_*, bpf_loop...): the probe is dual licensed for that. */
+char LICENSE[] SEC("license") = "GPL";
+
+#define K_EINPROGRESS 115
+
+#define SYS_EXIT(name) \
+	SEC("tp_btf/sys_exit") int BPF_PROG(name, struct pt_regs *regs, long ret)
+#define SYS_ENTER(name) \
+	SEC("tp_btf/sys_enter") int BPF_PROG(name, struct pt_regs *regs, long id)
+
+/* Second halves of events too large for one program. A tail call may only go to a
+ * program on the same hook (the kernel checks the attach target since 6.x), hence one
+ * table per hook. BPF_PROG(name, ...) defines `int name(unsigned long long *ctx)`. */
+int sx_execve_2(unsigned long long *ctx);
+int sx_execveat_2(unsigned long long *ctx);
+int sx_clone_2(unsigned long long *ctx);
+int sched_exec_2(unsigned long long *ctx);
+int sched_fork_2(unsigned long long *ctx);
+
+enum { XT_EXECVE_2, XT_EXECVEAT_2, XT_CLONE_2, XT_MAX };
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, XT_MAX);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} exit_more SEC(".maps") = {
+	.values = {
+		[XT_EXECVE_2] = (void *)&sx_execve_2,
+		[XT_EXECVEAT_2] = (void *)&sx_execveat_2,
+		[XT_CLONE_2] = (void *)&sx_clone_2,
+	},
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} exec_more SEC(".maps") = {
+	.values = { [0] = (void *)&sched_exec_2 },
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} fork_more SEC(".maps") = {
+	.values = { [0] = (void *)&sched_fork_2 },
+};
+
+static __always_inline __s64 arg_fd(struct pt_regs *regs, int i)
+{
+	return (__s64)(__s32)sys_arg(regs, i);
+}
+
+/* =============================== files =============================== */
+
+/* flags param of the open family: PPM_O_* plus created and overlay-layer bits. */
+static __always_inline __u32 open_flags_param(__u64 flags, struct file_id *id)
+{
+	__u32 f = open_flags_to_ppm(flags);
+	if (id->created)
+		f |= PPM_O_F_CREATED;
+	if (id->overlay == 1)
+		f |= PPM_FD_UPPER_LAYER;
+	else if (id->overlay == 2)
+		f |= PPM_FD_LOWER_LAYER;
+	return f;
+}
+
+static __always_inline void new_fd_identity(long ret, struct file_id *id)
+{
+	if (ret >= 0)
+		file_identity(fd_file(current_task(), ret), id);
+}
+
+SYS_EXIT(sx_open)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPEN_X, 6);
+	if (!s)
+		return 0;
+	struct file_id id = {};
+	__u64 flags = sys_arg(regs, 1);
+	new_fd_identity(ret, &id);
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, open_flags_param(flags, &id));
+	put_u32(s, open_mode_to_ppm(flags, sys_arg(regs, 2)));
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_openat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT_2_X, 7);
+	if (!s)
+		return 0;
+	struct file_id id = {};
+	__u64 flags = sys_arg(regs, 2);
+	new_fd_identity(ret, &id);
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0)); /* AT_FDCWD and PPM_AT_FDCWD are both -100 */
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, open_flags_param(flags, &id));
+	put_u32(s, open_mode_to_ppm(flags, sys_arg(regs, 3)));
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_openat2)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT2_X, 8);
+	if (!s)
+		return 0;
+	struct file_id id = {};
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (const void *)sys_arg(regs, 2));
+	new_fd_identity(ret, &id);
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, open_flags_param(how.flags, &id));
+	put_u32(s, open_mode_to_ppm(how.flags, how.mode));
+	put_u32(s, resolve_to_ppm(how.resolve));
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_creat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CREAT_X, 6);
+	if (!s)
+		return 0;
+	struct file_id id = {};
+	new_fd_identity(ret, &id);
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, open_mode_to_ppm(K_O_CREAT, sys_arg(regs, 1)));
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
+	put_u16(s, id.overlay == 1 ? PPM_FD_UPPER_LAYER_CREAT : id.overlay == 2 ? PPM_FD_LOWER_LAYER_CREAT : 0);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_close)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CLOSE_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+/* read/write data: the first MAX_DATA bytes of what was transferred (Falco's snaplen). */
+static __always_inline __u32 data_len(long ret, __u64 size)
+{
+	__u64 n = ret > 0 ? (__u64)ret : 0;
+	return n > MAX_DATA ? MAX_DATA : (__u32)n;
+}
+
+SYS_EXIT(sx_read)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_READ_X, 4);
+	if (!s)
+		return 0;
+	__u64 size = sys_arg(regs, 2);
+	put_s64(s, ret);
+	put_ubytes(s, sys_arg(regs, 1), data_len(ret, size));
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, (__u32)size);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_write)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_WRITE_X, 4);
+	if (!s)
+		return 0;
+	__u64 size = sys_arg(regs, 2);
+	/* a failed write still shows what it tried to write, as libs does */
+	long n = ret > 0 ? ret : (long)size;
+	put_s64(s, ret);
+	put_ubytes(s, sys_arg(regs, 1), data_len(n, size));
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, (__u32)size);
+	evt_submit(s);
+	return 0;
+}
+
+/* res + path (unlink, rmdir, chdir, chroot). */
+static __always_inline int res_path(__u16 type, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_unlink) { return res_path(PPME_SYSCALL_UNLINK_2_X, regs, ret); }
+SYS_EXIT(sx_rmdir) { return res_path(PPME_SYSCALL_RMDIR_2_X, regs, ret); }
+SYS_EXIT(sx_chdir) { return res_path(PPME_SYSCALL_CHDIR_X, regs, ret); }
+SYS_EXIT(sx_chroot) { return res_path(PPME_SYSCALL_CHROOT_X, regs, ret); }
+
+/* res + two paths (rename, link, symlink). */
+static __always_inline int res_path2(__u16 type, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_rename) { return res_path2(PPME_SYSCALL_RENAME_X, regs, ret); }
+SYS_EXIT(sx_link) { return res_path2(PPME_SYSCALL_LINK_2_X, regs, ret); }
+SYS_EXIT(sx_symlink) { return res_path2(PPME_SYSCALL_SYMLINK_X, regs, ret); }
+
+SYS_EXIT(sx_unlinkat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_UNLINKAT_2_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, sys_arg(regs, 2) & K_AT_REMOVEDIR); /* PPM_AT_REMOVEDIR == AT_REMOVEDIR */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_mkdir)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_MKDIR_2_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, (__u32)sys_arg(regs, 1));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_mkdirat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_MKDIRAT_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+/* res, olddirfd, oldpath, newdirfd, newpath [, flags] (renameat, renameat2, linkat). */
+static __always_inline int at_pair(__u16 type, __u32 nparams, struct pt_regs *regs, long ret, __u32 flags)
+{
+	struct scratch *s = evt_begin(type, nparams);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_s64(s, arg_fd(regs, 2));
+	put_ustr(s, sys_arg(regs, 3));
+	if (nparams == 6)
+		put_u32(s, flags);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_renameat) { return at_pair(PPME_SYSCALL_RENAMEAT_X, 5, regs, ret, 0); }
+/* libs passes renameat2 flags through unconverted */
+SYS_EXIT(sx_renameat2) { return at_pair(PPME_SYSCALL_RENAMEAT2_X, 6, regs, ret, (__u32)sys_arg(regs, 4)); }
+SYS_EXIT(sx_linkat)
+{
+	/* PPM_AT_SYMLINK_FOLLOW and PPM_AT_EMPTY_PATH equal the kernel's */
+	return at_pair(PPME_SYSCALL_LINKAT_2_X, 6, regs, ret,
+		       (__u32)sys_arg(regs, 4) & (K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH));
+}
+
+SYS_EXIT(sx_symlinkat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SYMLINKAT_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_s64(s, arg_fd(regs, 1));
+	put_ustr(s, sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_chmod)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CHMOD_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, chmod_mode_to_ppm(sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_fchmod)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCHMOD_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, chmod_mode_to_ppm(sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_fchmodat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCHMODAT_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, chmod_mode_to_ppm(sys_arg(regs, 2)));
+	evt_submit(s);
+	return 0;
+}
+
+/* chown and lchown: res, path, uid, gid. */
+static __always_inline int chown_path(__u16 type, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, (__u32)sys_arg(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_chown) { return chown_path(PPME_SYSCALL_CHOWN_X, regs, ret); }
+SYS_EXIT(sx_lchown) { return chown_path(PPME_SYSCALL_LCHOWN_X, regs, ret); }
+
+SYS_EXIT(sx_fchown)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCHOWN_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, (__u32)sys_arg(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_fchownat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCHOWNAT_X, 6);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	put_u32(s, (__u32)sys_arg(regs, 3));
+	/* libs reports AT_SYMLINK_FOLLOW and AT_EMPTY_PATH, with the kernel's values */
+	put_u32(s, (__u32)sys_arg(regs, 4) & (K_AT_SYMLINK_FOLLOW | K_AT_EMPTY_PATH));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_fchdir)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCHDIR_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_mount)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_MOUNT_X, 5);
+	if (!s)
+		return 0;
+	__u32 flags = (__u32)sys_arg(regs, 3);
+	if ((flags & PPM_MS_MGC_MSK) == PPM_MS_MGC_VAL)
+		flags &= ~PPM_MS_MGC_MSK;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_ustr(s, sys_arg(regs, 2));
+	put_u32(s, flags); /* PPM_MS_* equal the kernel's MS_* */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_umount2)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_UMOUNT2_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	/* MNT_FORCE, MNT_DETACH, MNT_EXPIRE, UMOUNT_NOFOLLOW keep their bits in PPM_MNT_* */
+	put_u32(s, (__u32)sys_arg(regs, 1) & 0xf);
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== fds =============================== */
+
+SYS_EXIT(sx_dup)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_DUP_1_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, (__s32)ret);
+	put_s64(s, arg_fd(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_dup2)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_DUP2_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, (__s32)ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_s64(s, arg_fd(regs, 1));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_dup3)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_DUP3_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, (__s32)ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_s64(s, arg_fd(regs, 1));
+	put_u32(s, sys_arg(regs, 2) & K_O_CLOEXEC ? PPM_O_CLOEXEC : 0);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_fcntl)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FCNTL_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u8(s, fcntl_cmd_to_ppm((__u32)sys_arg(regs, 1)));
+	put_u64(s, sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+static __always_inline int pipe_common(__u16 type, __u32 nparams, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, nparams);
+	if (!s)
+		return 0;
+	__s32 fds[2] = { -1, -1 };
+	if (bpf_probe_read_user(fds, sizeof(fds), (const void *)sys_arg(regs, 0))) {
+		fds[0] = -1;
+		fds[1] = -1;
+	}
+	struct file_id id = {};
+	if (ret == 0)
+		file_identity(fd_file(current_task(), fds[0]), &id);
+	put_s64(s, ret);
+	put_s64(s, fds[0]);
+	put_s64(s, fds[1]);
+	put_u64(s, id.ino);
+	if (nparams == 5)
+		put_u32(s, pipe2_flags_to_ppm((__s32)sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_pipe) { return pipe_common(PPME_SYSCALL_PIPE_X, 4, regs, ret); }
+SYS_EXIT(sx_pipe2) { return pipe_common(PPME_SYSCALL_PIPE2_X, 5, regs, ret); }
+
+SYS_EXIT(sx_memfd_create)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_MEMFD_CREATE_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_ustr(s, sys_arg(regs, 0));
+	/* MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB keep their bits in PPM_MFD_* */
+	put_u32(s, (__u32)sys_arg(regs, 1) & 7);
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== network =============================== */
+
+SYS_EXIT(sx_socket)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_SOCKET_X, 5);
+	if (!s)
+		return 0;
+	__u32 type = (__u32)sys_arg(regs, 1);
+	put_s64(s, ret);
+	put_u32(s, family_to_ppm((__u16)sys_arg(regs, 0)));
+	put_u32(s, type);
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	put_u32(s, sock_flags_to_ppm(type));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_bind)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_BIND_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_sockaddr(s, sys_arg(regs, 1), (__u32)sys_arg(regs, 2));
+	put_s64(s, arg_fd(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_connect)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_CONNECT_X, 4);
+	if (!s)
+		return 0;
+	__s64 fd = arg_fd(regs, 0);
+	__u64 uaddr = sys_arg(regs, 1);
+	put_s64(s, ret);
+	if (ret == 0 || ret == -K_EINPROGRESS)
+		put_socktuple(s, fd, OUTBOUND, uaddr);
+	else
+		put_empty(s);
+	put_s64(s, fd);
+	put_sockaddr(s, uaddr, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_listen)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_LISTEN_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_s32(s, (__s32)sys_arg(regs, 1));
+	evt_submit(s);
+	return 0;
+}
+
+static __always_inline int accept_common(__u16 type, __u32 nparams, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, nparams);
+	if (!s)
+		return 0;
+	__u32 qlen = 0, qmax = 0;
+	__u8 qpct = 0;
+	put_s64(s, ret);
+	if (ret >= 0) {
+		put_socktuple(s, ret, INBOUND, 0);
+		struct sock *listener = fd_sock(arg_fd(regs, 0));
+		if (listener) {
+			qlen = BPF_CORE_READ(listener, sk_ack_backlog);
+			qmax = BPF_CORE_READ(listener, sk_max_ack_backlog);
+			if (qlen && qmax)
+				qpct = (__u8)((__u64)qlen * 100 / qmax);
+		}
+	} else {
+		put_empty(s);
+	}
+	put_u8(s, qpct);
+	put_u32(s, qlen);
+	put_u32(s, qmax);
+	if (nparams == 6)
+		put_u32(s, sock_flags_to_ppm(sys_arg(regs, 3)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_accept) { return accept_common(PPME_SOCKET_ACCEPT_5_X, 5, regs, ret); }
+SYS_EXIT(sx_accept4) { return accept_common(PPME_SOCKET_ACCEPT4_6_X, 6, regs, ret); }
+
+SYS_EXIT(sx_sendto)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_SENDTO_X, 5);
+	if (!s)
+		return 0;
+	__s64 fd = arg_fd(regs, 0);
+	__u64 size = sys_arg(regs, 2);
+	long n = ret > 0 ? ret : (long)size;
+	put_s64(s, ret);
+	put_ubytes(s, sys_arg(regs, 1), data_len(n, size));
+	put_s64(s, fd);
+	put_u32(s, (__u32)size);
+	if (ret >= 0)
+		put_socktuple(s, fd, OUTBOUND, sys_arg(regs, 4));
+	else
+		put_empty(s);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_recvfrom)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_RECVFROM_X, 5);
+	if (!s)
+		return 0;
+	__s64 fd = arg_fd(regs, 0);
+	__u64 size = sys_arg(regs, 2);
+	put_s64(s, ret);
+	if (ret >= 0) {
+		put_ubytes(s, sys_arg(regs, 1), data_len(ret, size));
+		put_socktuple(s, fd, INBOUND, sys_arg(regs, 4));
+	} else {
+		put_empty(s);
+		put_empty(s);
+	}
+	put_s64(s, fd);
+	put_u32(s, (__u32)size);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_shutdown)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_SHUTDOWN_X, 3);
+	if (!s)
+		return 0;
+	__u64 how = sys_arg(regs, 1);
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u8(s, how <= 2 ? (__u8)how : 0xff); /* PPM_SHUT_* equal SHUT_*; unknown is 0xffff cut to u8 as libs does */
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== credentials =============================== */
+
+static __always_inline int res_ids(__u16 type, __u32 n, struct pt_regs *regs, long ret)
+{
+	struct scratch *s = evt_begin(type, n + 1);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u32(s, (__u32)sys_arg(regs, 0));
+	if (n > 1)
+		put_u32(s, (__u32)sys_arg(regs, 1));
+	if (n > 2)
+		put_u32(s, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_setuid) { return res_ids(PPME_SYSCALL_SETUID_X, 1, regs, ret); }
+SYS_EXIT(sx_setgid) { return res_ids(PPME_SYSCALL_SETGID_X, 1, regs, ret); }
+SYS_EXIT(sx_setreuid) { return res_ids(PPME_SYSCALL_SETREUID_X, 2, regs, ret); }
+SYS_EXIT(sx_setregid) { return res_ids(PPME_SYSCALL_SETREGID_X, 2, regs, ret); }
+SYS_EXIT(sx_setresuid) { return res_ids(PPME_SYSCALL_SETRESUID_X, 3, regs, ret); }
+SYS_EXIT(sx_setresgid) { return res_ids(PPME_SYSCALL_SETRESGID_X, 3, regs, ret); }
+
+SYS_EXIT(sx_setsid)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SETSID_X, 1);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== ptrace, modules =============================== */
+
+SYS_EXIT(sx_ptrace)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_PTRACE_X, 5);
+	if (!s)
+		return 0;
+	__u16 req = ptrace_req_to_ppm(sys_arg(regs, 0));
+	__u64 addr = sys_arg(regs, 2);
+	__u64 data = sys_arg(regs, 3);
+	put_s64(s, ret);
+	/* addr and data are PT_DYN: an index byte, then the value */
+	push_u8(s, PPM_PTRACE_IDX_UINT64);
+	push_u64(s, ret < 0 ? 0 : addr);
+	put_len(s, 9);
+	if (ret < 0) {
+		push_u8(s, PPM_PTRACE_IDX_UINT64);
+		push_u64(s, 0);
+		put_len(s, 9);
+	} else if (req == PPM_PTRACE_PEEKTEXT || req == PPM_PTRACE_PEEKDATA || req == PPM_PTRACE_PEEKUSR) {
+		__u64 v = 0;
+		bpf_probe_read_user(&v, sizeof(v), (const void *)data);
+		push_u8(s, PPM_PTRACE_IDX_UINT64);
+		push_u64(s, v);
+		put_len(s, 9);
+	} else if (req == PPM_PTRACE_CONT || req == PPM_PTRACE_SINGLESTEP || req == PPM_PTRACE_DETACH ||
+		   req == PPM_PTRACE_SYSCALL) {
+		push_u8(s, PPM_PTRACE_IDX_SIGTYPE);
+		push_u8(s, (__u8)data);
+		put_len(s, 2);
+	} else {
+		push_u8(s, PPM_PTRACE_IDX_UINT64);
+		push_u64(s, data);
+		put_len(s, 9);
+	}
+	put_u16(s, req);
+	put_s64(s, (__s32)sys_arg(regs, 1));
+	evt_submit(s);
+	return 0;
+}
+
+/* The first 4 KiB of a module image: enough for its ELF header and .modinfo lookups,
+ * while the event stays well under the 64 KiB limit (libs tries the whole image and
+ * drops the event when the image is larger). */
+#define MODULE_IMG_MAX 4096
+
+SYS_EXIT(sx_init_module)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_INIT_MODULE_X, 4);
+	if (!s)
+		return 0;
+	__u64 len = sys_arg(regs, 1);
+	put_s64(s, ret);
+	put_ubytes(s, sys_arg(regs, 0), len > MODULE_IMG_MAX ? MODULE_IMG_MAX : (__u32)len);
+	put_u64(s, len);
+	put_str(s, (const void *)sys_arg(regs, 2), MAX_ARGS, true);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_finit_module)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_FINIT_MODULE_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_str(s, (const void *)sys_arg(regs, 1), MAX_ARGS, true);
+	/* MODULE_INIT_IGNORE_MODVERSIONS, _VERMAGIC, _COMPRESSED_FILE keep their bits */
+	put_u32(s, (__u32)sys_arg(regs, 2) & 7);
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== fd-creating calls of the state set ===============================
+ * (libsinsp tracks these fds; libs sends the same params) */
+
+/* inotify_init1, eventfd2, signalfd4, timerfd_create flags: O_NONBLOCK/O_CLOEXEC bits. */
+static __always_inline __u32 fd_flags_to_ppm(__s32 f)
+{
+	return f < 0 ? 0 : sock_flags_to_ppm(f);
+}
+
+SYS_EXIT(sx_epoll_create)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_EPOLL_CREATE_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s32(s, (__s32)sys_arg(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_epoll_create1)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_EPOLL_CREATE1_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u32(s, sys_arg(regs, 0) & K_O_CLOEXEC ? 1 : 0); /* EPOLL_CLOEXEC -> PPM_EPOLL_CLOEXEC */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_eventfd)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_EVENTFD_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u64(s, sys_arg(regs, 0));
+	put_u32(s, 0);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_eventfd2)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_EVENTFD2_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u16(s, (__u16)fd_flags_to_ppm((__s32)sys_arg(regs, 1)));
+	put_u64(s, (__u32)sys_arg(regs, 0));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_inotify_init)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_INOTIFY_INIT_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u8(s, 0);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_inotify_init1)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_INOTIFY_INIT1_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u16(s, (__u16)fd_flags_to_ppm((__s32)sys_arg(regs, 0)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_signalfd)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SIGNALFD_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, 0); /* mask: libs sends 0 */
+	put_u8(s, 0);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_signalfd4)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SIGNALFD4_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, (__s32)ret);
+	put_u16(s, (__u16)fd_flags_to_ppm((__s32)sys_arg(regs, 3)));
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, 0); /* mask: libs sends 0 */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_timerfd_create)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_TIMERFD_CREATE_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u8(s, (__u8)sys_arg(regs, 0));
+	/* a u8 param: PPM_O_CLOEXEC (bit 12) does not fit and is lost, as in libs */
+	put_u8(s, (__u8)fd_flags_to_ppm((__s32)sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_userfaultfd)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_USERFAULTFD_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u32(s, (__u32)sys_arg(regs, 0)); /* passed through, as libs does */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_pidfd_open)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_PIDFD_OPEN_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, (__s32)sys_arg(regs, 0));
+	put_u32(s, sys_arg(regs, 1) & K_O_NONBLOCK ? 1 : 0); /* PIDFD_NONBLOCK -> PPM_PIDFD_NONBLOCK */
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_pidfd_getfd)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_PIDFD_GETFD_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_s64(s, arg_fd(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_close_range)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CLOSE_RANGE_X, 4);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u32(s, (__u32)sys_arg(regs, 0));
+	put_u32(s, (__u32)sys_arg(regs, 1));
+	/* CLOSE_RANGE_UNSHARE and _CLOEXEC keep their bits in PPM_CLOSE_RANGE_* */
+	put_u32(s, (__u32)sys_arg(regs, 2) & 6);
+	evt_submit(s);
+	return 0;
+}
+
+/* The capabilities after the call, read from the task (as libs does). */
+SYS_EXIT(sx_capset)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CAPSET_X, 4);
+	if (!s)
+		return 0;
+	struct task_struct *t = current_task();
+	put_s64(s, ret);
+	put_u64(s, cap_inheritable(t));
+	put_u64(s, cap_permitted(t));
+	put_u64(s, cap_effective(t));
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== processes =============================== */
+
+/* Params 4-14 of execve and clone events: tid, pid, ptid, cwd, fdlimit, pgft_maj,
+ * pgft_min, vm_size, vm_rss, vm_swap, comm. */
+static __always_inline void put_proc_head(struct scratch *s, struct task_struct *t)
+{
+	struct mm_struct *mm = BPF_CORE_READ(t, mm);
+	put_s64(s, BPF_CORE_READ(t, pid));
+	put_s64(s, BPF_CORE_READ(t, tgid));
+	put_s64(s, BPF_CORE_READ(t, real_parent, pid));
+	put_cwd(s, t);
+	put_u64(s, BPF_CORE_READ(t, signal, rlim[K_RLIMIT_NOFILE].rlim_cur));
+	put_u64(s, BPF_CORE_READ(t, maj_flt));
+	put_u64(s, BPF_CORE_READ(t, min_flt));
+	put_u32(s, vm_size_kb(mm));
+	put_u32(s, vm_rss_kb(mm));
+	put_u32(s, vm_swap_kb(mm));
+	put_str(s, t->comm, sizeof(t->comm), false);
+}
+
+/* Params 17-30 of execve events (execveat stops at 30 too; execve adds filename). */
+static __always_inline void put_exec_tail(struct scratch *s, struct task_struct *t)
+{
+	struct file *exe = BPF_CORE_READ(t, mm, exe_file);
+	struct inode *ino = exe ? BPF_CORE_READ(exe, f_inode) : 0;
+	__u64 ctime = 0, mtime = 0;
+	if (ino)
+		inode_times(ino, &ctime, &mtime);
+	put_u32(s, task_tty(t));
+	put_s64(s, pid_nr_local(task_pid_struct(t, PIDTYPE_PGID)));
+	put_u32(s, task_loginuid(t));
+	put_u32(s, exe_flags(t, exe));
+	put_u64(s, cap_inheritable(t));
+	put_u64(s, cap_permitted(t));
+	put_u64(s, cap_effective(t));
+	put_u64(s, ino ? BPF_CORE_READ(ino, i_ino) : 0);
+	put_u64(s, ctime);
+	put_u64(s, mtime);
+	put_u32(s, task_euid(t)); /* "uid": the effective uid, as libs sends it */
+	put_file_path(s, exe);    /* trusted_exepath */
+	put_s64(s, pid_nr_global(task_pid_struct(t, PIDTYPE_PGID)));
+	put_u32(s, task_egid(t)); /* "gid": the effective gid */
+}
+
+/* A failed execve/execveat: exe and args from the argv the caller passed. Successful
+ * ones are sent by sched_process_exec (the process image has changed by sys_exit). */
+static __always_inline int exec_fail_head(void *ctx, __u16 type, __u32 nparams, struct pt_regs *regs,
+					  long ret, int argv_arg, __u32 next)
+{
+	if (ret == 0)
+		return 0;
+	struct scratch *s = evt_begin(type, nparams);
+	if (!s)
+		return 0;
+	struct task_struct *t = current_task();
+	__u64 argv = sys_arg(regs, argv_arg);
+	__u64 p0 = 0;
+	put_s64(s, ret);
+	if (argv)
+		bpf_probe_read_user(&p0, sizeof(p0), (const void *)argv);
+	__u16 exe = put_str(s, (const void *)p0, MAX_ARGS, true);
+	put_len(s, push_str_array(s, argv, 1, MAX_ARGS - (exe & (MAX_ARGS - 1))));
+	put_proc_head(s, t);
+	bpf_tail_call(ctx, &exit_more, next);
+	return 0;
+}
+
+static __always_inline int exec_fail_tail(struct pt_regs *regs, int envp_arg, int filename_arg)
+{
+	struct scratch *s = evt_continue();
+	if (!s)
+		return 0;
+	struct task_struct *t = current_task();
+	put_cgroups(s, t);
+	put_len(s, push_str_array(s, sys_arg(regs, envp_arg), 0, MAX_ARGS));
+	put_exec_tail(s, t);
+	if (filename_arg >= 0)
+		put_ustr(s, sys_arg(regs, filename_arg));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_execve)
+{
+	return exec_fail_head(ctx, PPME_SYSCALL_EXECVE_19_X, 31, regs, ret, 1, XT_EXECVE_2);
+}
+
+SYS_EXIT(sx_execve_2) { return exec_fail_tail(regs, 2, 0); }
+
+SYS_EXIT(sx_execveat)
+{
+	return exec_fail_head(ctx, PPME_SYSCALL_EXECVEAT_X, 30, regs, ret, 2, XT_EXECVEAT_2);
+}
+
+SYS_EXIT(sx_execveat_2) { return exec_fail_tail(regs, 3, -1); }
+
+/* clone flags param: PPM_CL_* plus whether the child lives in another pid namespace
+ * (the task's own namespace is not the init one, or the parent asked for a new one). */
+static __always_inline __u32 clone_flags_param(struct task_struct *t, __u64 flags)
+{
+	__u32 f = clone_flags_to_ppm(flags);
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	__u32 level = BPF_CORE_READ(p, level);
+	struct pid_namespace *ns = BPF_CORE_READ(p, numbers[level & 31].ns);
+	if (level != 0 || BPF_CORE_READ(t, nsproxy, pid_ns_for_children) != ns)
+		f |= PPM_CL_CHILD_IN_PIDNS;
+	return f;
+}
+
+static __always_inline __u16 clone_event_type(__u32 nr)
+{
+	switch (nr) {
+	case __NR_clone: return PPME_SYSCALL_CLONE_20_X;
+	case __NR_fork: return PPME_SYSCALL_FORK_20_X;
+	case __NR_vfork: return PPME_SYSCALL_VFORK_20_X;
+	case __NR_clone3: return PPME_SYSCALL_CLONE3_X;
+	default: return 0;
+	}
+}
+
+/* The flags argument of the clone-family syscall in `regs`. */
+static __always_inline __u64 clone_syscall_flags(struct pt_regs *regs, __u32 nr)
+{
+	if (nr == __NR_clone)
+		return sys_arg(regs, 0);
+	if (nr == __NR_clone3) {
+		__u64 flags = 0; /* struct clone_args starts with flags */
+		bpf_probe_read_user(&flags, sizeof(flags), (const void *)sys_arg(regs, 0));
+		return flags;
+	}
+	return 0; /* libs reports no flags for fork and vfork */
+}
+
+/* Params 1-14 of a clone event for task `t` (the caller, or the new child). */
+static __always_inline void put_clone_head(struct scratch *s, struct task_struct *t, long res)
+{
+	put_s64(s, res);
+	if (res >= 0) {
+		put_exe_args_mm(s, t);
+	} else {
+		put_empty(s);
+		put_empty(s);
+	}
+	put_proc_head(s, t);
+}
+
+/* Params 15-21. */
+static __always_inline void put_clone_tail(struct scratch *s, struct task_struct *t, __u64 flags, long res)
+{
+	put_cgroups(s, t);
+	put_u32(s, clone_flags_param(t, flags));
+	put_u32(s, task_euid(t));
+	put_u32(s, task_egid(t));
+	put_s64(s, pid_nr_local(BPF_CORE_READ(t, thread_pid)));
+	put_s64(s, pid_nr_local(task_pid_struct(t, PIDTYPE_TGID)));
+	put_u64(s, res == 0 ? pidns_init_start(t) : 0);
+}
+
+/* The caller's side of clone/fork/vfork/clone3 (its result, or the failure). The
+ * child's event comes from sched_process_fork, so the child's own return is skipped. */
+SYS_EXIT(sx_clone)
+{
+	if (ret == 0)
+		return 0;
+	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	struct scratch *s = evt_begin(clone_event_type(nr), 21);
+	if (!s)
+		return 0;
+	put_clone_head(s, current_task(), ret);
+	bpf_tail_call(ctx, &exit_more, XT_CLONE_2);
+	return 0;
+}
+
+SYS_EXIT(sx_clone_2)
+{
+	struct scratch *s = evt_continue();
+	if (!s)
+		return 0;
+	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	put_clone_tail(s, current_task(), clone_syscall_flags(regs, nr), ret);
+	evt_submit(s);
+	return 0;
+}
+
+/* =============================== the tail-call table =============================== */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SAKER_SYSCALLS);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} exit_calls SEC(".maps") = {
+	.values = {
+		[__NR_open] = (void *)&sx_open,
+		[__NR_openat] = (void *)&sx_openat,
+		[__NR_openat2] = (void *)&sx_openat2,
+		[__NR_creat] = (void *)&sx_creat,
+		[__NR_close] = (void *)&sx_close,
+		[__NR_read] = (void *)&sx_read,
+		[__NR_write] = (void *)&sx_write,
+		[__NR_unlink] = (void *)&sx_unlink,
+		[__NR_unlinkat] = (void *)&sx_unlinkat,
+		[__NR_rmdir] = (void *)&sx_rmdir,
+		[__NR_mkdir] = (void *)&sx_mkdir,
+		[__NR_mkdirat] = (void *)&sx_mkdirat,
+		[__NR_rename] = (void *)&sx_rename,
+		[__NR_renameat] = (void *)&sx_renameat,
+		[__NR_renameat2] = (void *)&sx_renameat2,
+		[__NR_link] = (void *)&sx_link,
+		[__NR_linkat] = (void *)&sx_linkat,
+		[__NR_symlink] = (void *)&sx_symlink,
+		[__NR_symlinkat] = (void *)&sx_symlinkat,
+		[__NR_chmod] = (void *)&sx_chmod,
+		[__NR_fchmod] = (void *)&sx_fchmod,
+		[__NR_fchmodat] = (void *)&sx_fchmodat,
+		[__NR_chown] = (void *)&sx_chown,
+		[__NR_lchown] = (void *)&sx_lchown,
+		[__NR_fchown] = (void *)&sx_fchown,
+		[__NR_fchownat] = (void *)&sx_fchownat,
+		[__NR_chdir] = (void *)&sx_chdir,
+		[__NR_fchdir] = (void *)&sx_fchdir,
+		[__NR_chroot] = (void *)&sx_chroot,
+		[__NR_mount] = (void *)&sx_mount,
+		[__NR_umount2] = (void *)&sx_umount2,
+		[__NR_dup] = (void *)&sx_dup,
+		[__NR_dup2] = (void *)&sx_dup2,
+		[__NR_dup3] = (void *)&sx_dup3,
+		[__NR_fcntl] = (void *)&sx_fcntl,
+		[__NR_pipe] = (void *)&sx_pipe,
+		[__NR_pipe2] = (void *)&sx_pipe2,
+		[__NR_memfd_create] = (void *)&sx_memfd_create,
+		[__NR_socket] = (void *)&sx_socket,
+		[__NR_bind] = (void *)&sx_bind,
+		[__NR_connect] = (void *)&sx_connect,
+		[__NR_listen] = (void *)&sx_listen,
+		[__NR_accept] = (void *)&sx_accept,
+		[__NR_accept4] = (void *)&sx_accept4,
+		[__NR_sendto] = (void *)&sx_sendto,
+		[__NR_recvfrom] = (void *)&sx_recvfrom,
+		[__NR_shutdown] = (void *)&sx_shutdown,
+		[__NR_setuid] = (void *)&sx_setuid,
+		[__NR_setgid] = (void *)&sx_setgid,
+		[__NR_setreuid] = (void *)&sx_setreuid,
+		[__NR_setregid] = (void *)&sx_setregid,
+		[__NR_setresuid] = (void *)&sx_setresuid,
+		[__NR_setresgid] = (void *)&sx_setresgid,
+		[__NR_setsid] = (void *)&sx_setsid,
+		[__NR_ptrace] = (void *)&sx_ptrace,
+		[__NR_init_module] = (void *)&sx_init_module,
+		[__NR_finit_module] = (void *)&sx_finit_module,
+		[__NR_epoll_create] = (void *)&sx_epoll_create,
+		[__NR_epoll_create1] = (void *)&sx_epoll_create1,
+		[__NR_eventfd] = (void *)&sx_eventfd,
+		[__NR_eventfd2] = (void *)&sx_eventfd2,
+		[__NR_inotify_init] = (void *)&sx_inotify_init,
+		[__NR_inotify_init1] = (void *)&sx_inotify_init1,
+		[__NR_signalfd] = (void *)&sx_signalfd,
+		[__NR_signalfd4] = (void *)&sx_signalfd4,
+		[__NR_timerfd_create] = (void *)&sx_timerfd_create,
+		[__NR_userfaultfd] = (void *)&sx_userfaultfd,
+		[__NR_pidfd_open] = (void *)&sx_pidfd_open,
+		[__NR_pidfd_getfd] = (void *)&sx_pidfd_getfd,
+		[__NR_close_range] = (void *)&sx_close_range,
+		[__NR_capset] = (void *)&sx_capset,
+		[__NR_execve] = (void *)&sx_execve,
+		[__NR_execveat] = (void *)&sx_execveat,
+		[__NR_clone] = (void *)&sx_clone,
+		[__NR_fork] = (void *)&sx_clone,
+		[__NR_vfork] = (void *)&sx_clone,
+		[__NR_clone3] = (void *)&sx_clone,
+	},
+};
+
+/* =============================== dispatchers =============================== */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	if (nr >= SAKER_SYSCALLS)
+		return 0; /* -1: no syscall (cancelled by seccomp or ptrace) */
+	__u8 sel = selected(nr);
+	if (!sel)
+		return 0;
+	if (in_compat_syscall())
+		return 0; /* ia32 numbers differ: not supported yet */
+	if (sel & SAKER_SEL_EXIT) {
+		bpf_tail_call(ctx, &exit_calls, nr);
+		/* no filler for this syscall in this probe */
+		struct saker_counters *c = counters_get();
+		if (c)
+			c->unsupported++;
+		return 0;
+	}
+	struct scratch *s = evt_begin(PPME_GENERIC_X, 2);
+	if (!s)
+		return 0;
+	put_u16(s, ppm_sc_of_nr[nr & (SAKER_SYSCALLS - 1)]);
+	put_u16(s, (__u16)nr);
+	evt_submit(s);
+	return 0;
+}
+
+/* ---- enter events (TOCTOU): the arguments as the kernel is about to read them ---- */
+
+SYS_ENTER(se_open)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPEN_E, 3);
+	if (!s)
+		return 0;
+	__u64 flags = sys_arg(regs, 1);
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, open_flags_to_ppm(flags));
+	put_u32(s, open_mode_to_ppm(flags, sys_arg(regs, 2)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_ENTER(se_openat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT_2_E, 4);
+	if (!s)
+		return 0;
+	__u64 flags = sys_arg(regs, 2);
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, open_flags_to_ppm(flags));
+	put_u32(s, open_mode_to_ppm(flags, sys_arg(regs, 3)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_ENTER(se_openat2)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT2_E, 5);
+	if (!s)
+		return 0;
+	struct open_how how = {};
+	bpf_probe_read_user(&how, sizeof(how), (const void *)sys_arg(regs, 2));
+	put_s64(s, arg_fd(regs, 0));
+	put_ustr(s, sys_arg(regs, 1));
+	put_u32(s, open_flags_to_ppm(how.flags));
+	put_u32(s, open_mode_to_ppm(how.flags, how.mode));
+	put_u32(s, resolve_to_ppm(how.resolve));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_ENTER(se_creat)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_CREAT_E, 2);
+	if (!s)
+		return 0;
+	put_ustr(s, sys_arg(regs, 0));
+	put_u32(s, open_mode_to_ppm(K_O_CREAT, sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_ENTER(se_connect)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_CONNECT_E, 2);
+	if (!s)
+		return 0;
+	put_s64(s, arg_fd(regs, 0));
+	put_sockaddr(s, sys_arg(regs, 1), (__u32)sys_arg(regs, 2));
+	evt_submit(s);
+	return 0;
+}
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, SAKER_SYSCALLS);
+	__uint(key_size, sizeof(__u32));
+	__array(values, int(void *));
+} enter_calls SEC(".maps") = {
+	.values = {
+		[__NR_open] = (void *)&se_open,
+		[__NR_openat] = (void *)&se_openat,
+		[__NR_openat2] = (void *)&se_openat2,
+		[__NR_creat] = (void *)&se_creat,
+		[__NR_connect] = (void *)&se_connect,
+	},
+};
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	if ((__u64)id >= SAKER_SYSCALLS)
+		return 0;
+	if (!(selected((__u32)id) & SAKER_SEL_ENTER))
+		return 0;
+	if (in_compat_syscall())
+		return 0;
+	bpf_tail_call(ctx, &enter_calls, (__u32)id);
+	return 0;
+}
+
+/* =============================== scheduler tracepoints =============================== */
+
+/* The syscall the current task is in (for tracepoints that fire inside one). */
+static __always_inline __u32 current_syscall(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return (__u32)BPF_CORE_READ(regs, orig_ax);
+}
+
+static __always_inline bool kernel_thread(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, flags) & K_PF_KTHREAD;
+}
+
+/* From include/trace/events/sched.h: TP_PROTO(struct task_struct *p, pid_t old_pid,
+ * struct linux_binprm *bprm). Fires once the new image is committed, for execve and
+ * execveat alike, so both are sent as EXECVE_19_X (as libs does). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!(selected(__NR_execve) & SAKER_SEL_EXIT) && !(selected(__NR_execveat) & SAKER_SEL_EXIT))
+		return 0;
+	struct task_struct *t = current_task();
+	if (kernel_thread(t))
+		return 0;
+	struct scratch *s = evt_begin(PPME_SYSCALL_EXECVE_19_X, 31);
+	if (!s)
+		return 0;
+	put_s64(s, 0);
+	put_exe_args_mm(s, t);
+	put_proc_head(s, t);
+	bpf_tail_call(ctx, &exec_more, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec_2, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct scratch *s = evt_continue();
+	if (!s)
+		return 0;
+	struct task_struct *t = current_task();
+	put_cgroups(s, t);
+	put_env_mm(s, t);
+	put_exec_tail(s, t);
+	/* bprm->filename: the path the caller passed to execve (for execveat, what the
+	 * kernel made of dirfd + path) */
+	put_str(s, BPF_CORE_READ(bprm, filename), MAX_PATH, false);
+	evt_submit(s);
+	return 0;
+}
+
+/* TP_PROTO(struct task_struct *parent, struct task_struct *child). Runs in the parent
+ * before the child is woken, so the child's clone event precedes anything the child
+ * does. Threads (CLONE_THREAD) come through here too. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 nr = current_syscall();
+	__u16 type = clone_event_type(nr);
+	if (!type || !(selected(nr) & SAKER_SEL_EXIT))
+		return 0; /* not a clone-family syscall: kernel-made tasks (io workers...) */
+	if (kernel_thread(current_task()))
+		return 0;
+	struct task_struct *c = (struct task_struct *)child;
+	struct scratch *s = evt_begin_tid(type, 21, BPF_CORE_READ(c, pid));
+	if (!s)
+		return 0;
+	put_clone_head(s, c, 0);
+	bpf_tail_call(ctx, &fork_more, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(sched_fork_2, struct task_struct *parent, struct task_struct *child)
+{
+	struct scratch *s = evt_continue();
+	if (!s)
+		return 0;
+	__u32 nr = current_syscall();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	put_clone_tail(s, (struct task_struct *)child, clone_syscall_flags(regs, nr), 0);
+	evt_submit(s);
+	return 0;
+}
+
+/* When the task had children, who inherits them: another live thread of its group, or
+ * -1 to let user space work it out (libs walks the subreaper chain in the kernel; this
+ * probe leaves that to the thread table). 0 when there are no children. */
+#define REAPER_SCAN 16
+
+static __always_inline __s64 reaper_tid(struct task_struct *t)
+{
+	struct list_head *head = &t->children;
+	if (BPF_CORE_READ(head, next) == head)
+		return 0;
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	struct list_head *thead = &sig->thread_head;
+	struct list_head *node = BPF_CORE_READ(thead, next);
+
+	for (int i = 0; i < REAPER_SCAN; i++) {
+		if (node == thead)
+			break;
+		struct task_struct *th = container_of(node, struct task_struct, thread_node);
+		if (!(BPF_CORE_READ(th, flags) & K_PF_EXITING))
+			return BPF_CORE_READ(th, pid);
+		node = BPF_CORE_READ(th, thread_node.next);
+	}
+	return -1;
+}
+
+/* TP_PROTO(struct task_struct *p, ...): the exiting task is current. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_exit, struct task_struct *p)
+{
+	if (!selected(SAKER_SEL_PROCEXIT))
+		return 0;
+	struct task_struct *t = current_task();
+	struct scratch *s = evt_begin(PPME_PROCEXIT_1_E, 5);
+	if (!s)
+		return 0;
+	__s32 code = BPF_CORE_READ(t, exit_code);
+	__u8 sig = code & 0x7f;
+	put_s64(s, code);                      /* status */
+	put_s64(s, (code >> 8) & 0xff);        /* ret: WEXITSTATUS */
+	put_u8(s, sig != 0 && sig != 0x7f ? sig : 0); /* WTERMSIG when WIFSIGNALED */
+	put_u8(s, (code & 0x80) != 0);         /* WCOREDUMP */
+	put_s64(s, reaper_tid(t));
+	evt_submit(s);
+	return 0;
+}

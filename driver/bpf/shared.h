@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-only OR Apache-2.0 */
+/*
+ * What the probe (saker.bpf.c) and its loader (driver/addon/saker.c) both read: sizes,
+ * the selection values user space writes, and the counters user space reads.
+ * Compiled on both sides, so only fixed-width types and #defines live here.
+ *
+ * Layout checks: test/live/layout.test.ts compares every struct below, as the BTF of
+ * driver/build/saker.bpf.o describes it, with its TypeScript twin.
+ */
+#ifndef SAKER_SHARED_H
+#define SAKER_SHARED_H
+
+/* Native syscall numbers below this index the selection map and the tail-call table
+ * (libs' SYSCALL_TABLE_SIZE; src/events/syscalls.ts SYSCALL_TABLE_SIZE). */
+#define SAKER_SYSCALLS 512
+
+/* Selection map slots past the syscalls: the scheduler tracepoints that are not tied to
+ * one syscall. */
+#define SAKER_SEL_PROCEXIT (SAKER_SYSCALLS + 0) /* sched_process_exit -> PROCEXIT_1_E */
+#define SAKER_SEL_SLOTS (SAKER_SYSCALLS + 8)
+
+/* Values of one selection slot (a bit set). Twin: SEL in src/sources/live/layout.ts. */
+#define SAKER_SEL_EXIT 1    /* send the syscall's exit event (its own type) */
+#define SAKER_SEL_GENERIC 2 /* send GENERIC_X: the syscall has no event type of its own */
+#define SAKER_SEL_ENTER 4   /* also send the enter event (open family, connect: TOCTOU) */
+
+/* The largest event the probe writes (scap limit: param lengths are u16). */
+#define SAKER_MAX_EVENT 65536
+
+/*
+ * Per-CPU counters, one entry of the `counters` BPF_MAP_TYPE_PERCPU_ARRAY.
+ * Twin: COUNTERS in src/sources/live/layout.ts (decoded from the raw per-CPU bytes
+ * the addon's stats() returns).
+ */
+struct saker_counters {
+	__u64 events;        /* events written to the ring buffer */
+	__u64 drops_buffer;  /* events lost: the ring buffer was full (failed reserve/output) */
+	__u64 drops_size;    /* events lost: larger than SAKER_MAX_EVENT */
+	__u64 unsupported;   /* selected syscalls for which this probe has no filler yet */
+};
+
+#endif /* SAKER_SHARED_H */

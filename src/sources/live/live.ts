@@ -1,0 +1,161 @@
+// The live syscall source: Saker's eBPF probe (driver/bpf) loaded by its addon
+// (driver/addon), delivering events in the scap layout that EventView reads, in batches:
+//
+//   const live = openLive({ selection: selectForEvents(ruleset.eventCodes()) })
+//   const view = new EventView()
+//   live.start((buf, offsets, count) => {
+//     for (let i = 0; i < count; i++) handle(view.reset(buf, offsets[i]!))
+//   })
+//   ...
+//   live.stop()
+//
+// `buf` and `offsets` are reused for every batch: read them during the callback only
+// (copy what must outlive it), as with EventView itself.
+import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
+import { COUNTERS, SAKER_MAX_EVENT } from './layout.js'
+import { ppmScTable, type LiveSelection } from './select.js'
+
+export interface LiveOptions {
+  /** What to send: selectForEvents(), selectNames() or selectPpmSc(). */
+  selection: LiveSelection
+  /** Ring buffer size in bytes: a power of two, at least 4096. Default 8 MiB. */
+  ringBytes?: number
+  /** Size of the batch buffer handed to the callback. Default 1 MiB. */
+  batchBytes?: number
+  /**
+   * Attach the sys_enter program for the selection's enterSyscalls. Off by default: it
+   * runs (one map lookup) on every syscall of the host, where Falco's per-syscall
+   * tracepoints cost nothing for the others.
+   */
+  enterEvents?: boolean
+  /**
+   * Unread bytes at which the probe wakes Node up. Default min(ringBytes / 8, 1 MiB); 1 wakes
+   * it for every event (lowest latency, most wakeups). Below it, a timer drains the ring
+   * every `flushMs`.
+   */
+  wakeupBytes?: number
+  /** Longest wait of an event below `wakeupBytes`, in milliseconds. Default 20. */
+  flushMs?: number
+  /** Kernel BTF to relocate against. Default /sys/kernel/btf/vmlinux. */
+  btfPath?: string
+  /** The addon file. Default: $SAKER_ADDON, else driver/build/saker.node. */
+  addonPath?: string
+}
+
+export interface LiveCounters {
+  /** Events written to the ring buffer. */
+  events: number
+  /** Events lost because the ring buffer was full. */
+  dropsBuffer: number
+  /** Events lost because they exceeded 64 KiB. */
+  dropsSize: number
+  /** Selected syscalls the probe has no filler for (nothing was sent). */
+  unsupported: number
+}
+
+export interface LiveStats extends LiveCounters {
+  perCpu: LiveCounters[]
+}
+
+export interface LiveSource {
+  /** Starts delivering batches; events flow from here until stop(). */
+  start(onBatch: BatchCallback): void
+  /** Counters summed over the CPUs, and per CPU. */
+  stats(): LiveStats
+  /** Changes what is sent, while events flow. */
+  setSelection(selection: LiveSelection): void
+  /** Program and map ids, the syscalls the probe handles, sizes. */
+  info(): AddonInfo
+  /** Selected syscalls with an event type of their own that this probe does not fill yet. */
+  readonly unsupported: readonly number[]
+  /** Detaches and frees everything. Safe to call twice. */
+  stop(): void
+}
+
+const DEFAULT_RING = 8 << 20
+const DEFAULT_BATCH = 1 << 20
+
+function checkSize(name: string, v: number | undefined, min: number): void {
+  if (v === undefined) return
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`saker: ${name} must be an integer >= ${min}, got ${v}`)
+}
+
+/** Loads and attaches the probe. Throws an Error whose message names the failing step. */
+export function openLive(opts: LiveOptions): LiveSource {
+  checkSize('ringBytes', opts.ringBytes, 4096)
+  checkSize('batchBytes', opts.batchBytes, 2 * (SAKER_MAX_EVENT + 8))
+  checkSize('wakeupBytes', opts.wakeupBytes, 1)
+  checkSize('flushMs', opts.flushMs, 1)
+  const addon = loadAddon(opts.addonPath)
+  const sel = opts.selection
+  const handle = addon.open({
+    ringBytes: opts.ringBytes ?? DEFAULT_RING,
+    batchBytes: opts.batchBytes ?? DEFAULT_BATCH,
+    enterEvents: opts.enterEvents === true && sel.enterSyscalls.length > 0,
+    selectedSyscalls: sel.selectedSyscalls,
+    genericSyscalls: sel.genericSyscalls,
+    enterSyscalls: opts.enterEvents === true ? sel.enterSyscalls : [],
+    procExit: sel.procExit,
+    ppmSc: ppmScTable(),
+    ...(opts.wakeupBytes !== undefined ? { wakeupBytes: opts.wakeupBytes } : {}),
+    ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
+    ...(opts.btfPath !== undefined ? { btfPath: opts.btfPath } : {}),
+  })
+  return new Live(addon, handle, sel)
+}
+
+class Live implements LiveSource {
+  private closed = false
+  private readonly supported: ReadonlySet<number>
+  unsupported: readonly number[]
+
+  constructor(private readonly addon: Addon, private readonly handle: AddonHandle, sel: LiveSelection) {
+    this.supported = new Set(addon.info(handle).supportedSyscalls)
+    this.unsupported = this.missing(sel)
+  }
+
+  private missing(sel: LiveSelection): number[] {
+    return sel.selectedSyscalls.filter(nr => !this.supported.has(nr))
+  }
+
+  start(onBatch: BatchCallback): void {
+    if (typeof onBatch !== 'function') throw new TypeError('saker: start() needs a callback function')
+    this.addon.start(this.handle, onBatch)
+  }
+
+  stats(): LiveStats {
+    const raw = new DataView(this.addon.stats(this.handle))
+    const perCpu: LiveCounters[] = []
+    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0 }
+    const f = COUNTERS.fields
+    for (let off = 0; off + COUNTERS.size <= raw.byteLength; off += COUNTERS.size) {
+      const c: LiveCounters = {
+        events: Number(raw.getBigUint64(off + f.events, true)),
+        dropsBuffer: Number(raw.getBigUint64(off + f.dropsBuffer, true)),
+        dropsSize: Number(raw.getBigUint64(off + f.dropsSize, true)),
+        unsupported: Number(raw.getBigUint64(off + f.unsupported, true)),
+      }
+      perCpu.push(c)
+      sum.events += c.events
+      sum.dropsBuffer += c.dropsBuffer
+      sum.dropsSize += c.dropsSize
+      sum.unsupported += c.unsupported
+    }
+    return { ...sum, perCpu }
+  }
+
+  setSelection(sel: LiveSelection): void {
+    this.addon.setSelection(this.handle, sel)
+    this.unsupported = this.missing(sel)
+  }
+
+  info(): AddonInfo {
+    return this.addon.info(this.handle)
+  }
+
+  stop(): void {
+    if (this.closed) return
+    this.closed = true
+    this.addon.close(this.handle)
+  }
+}

@@ -1,0 +1,67 @@
+// The C structs user space reads, as the built probe's BTF lays them out, against their
+// TypeScript twins (src/sources/live/layout.ts); and the event codes of driver/bpf/ppm.h
+// against the event table. Needs only the build output, not root.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PPME } from '../../src/events/table.js'
+import { SYSCALL_TABLE_SIZE } from '../../src/events/syscalls.js'
+import { COUNTERS, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
+import { ROOT } from './helpers.js'
+
+const obj = join(ROOT, 'driver', 'build', 'saker.bpf.o')
+const built = existsSync(obj) ? false : `the probe is not built (${obj}): run make -C driver`
+
+interface BtfType {
+  id: number
+  kind: string
+  name?: string
+  size?: number
+  members?: { name: string; type_id: number; bits_offset: number }[]
+}
+
+function btfTypes(): BtfType[] {
+  const out = execFileSync('bpftool', ['-j', 'btf', 'dump', 'file', obj], { encoding: 'utf8', maxBuffer: 64 << 20 })
+  return (JSON.parse(out) as { types: BtfType[] }).types
+}
+
+test('struct saker_counters in the probe matches COUNTERS', { skip: built }, () => {
+  const t = btfTypes().find(x => x.kind === 'STRUCT' && x.name === 'saker_counters')
+  assert.ok(t, 'struct saker_counters is in the BTF')
+  assert.equal(t.size, COUNTERS.size)
+  const offsets = Object.fromEntries(t.members!.map(m => [m.name, m.bits_offset / 8]))
+  assert.deepEqual(offsets, {
+    events: COUNTERS.fields.events,
+    drops_buffer: COUNTERS.fields.dropsBuffer,
+    drops_size: COUNTERS.fields.dropsSize,
+    unsupported: COUNTERS.fields.unsupported,
+  })
+})
+
+const header = (name: string): string => readFileSync(join(ROOT, 'driver', 'bpf', name), 'utf8')
+const defines = (text: string): Map<string, string> =>
+  new Map([...text.matchAll(/^#define (\w+) (.+?)\s*(?:\/\*.*)?$/gm)].map(m => [m[1]!, m[2]!.trim()]))
+
+test('every PPME_* code in driver/bpf/ppm.h is the table\'s', () => {
+  const d = defines(header('ppm.h'))
+  let n = 0
+  for (const [name, value] of d) {
+    if (!name.startsWith('PPME_')) continue
+    const key = name.slice(5) as keyof typeof PPME
+    assert.equal(Number(value), PPME[key], name)
+    n++
+  }
+  assert.ok(n > 50)
+})
+
+test('driver/bpf/shared.h constants match their twins', () => {
+  const d = defines(header('shared.h'))
+  assert.equal(Number(d.get('SAKER_SYSCALLS')), SAKER_SYSCALLS)
+  assert.equal(SAKER_SYSCALLS, SYSCALL_TABLE_SIZE)
+  assert.equal(Number(d.get('SAKER_SEL_EXIT')), SEL.EXIT)
+  assert.equal(Number(d.get('SAKER_SEL_GENERIC')), SEL.GENERIC)
+  assert.equal(Number(d.get('SAKER_SEL_ENTER')), SEL.ENTER)
+  assert.equal(Number(d.get('SAKER_MAX_EVENT')), SAKER_MAX_EVENT)
+})

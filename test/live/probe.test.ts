@@ -1,0 +1,193 @@
+// The live probe on this host: tiny programs each do one thing, and the matching events
+// must arrive (in any order, among whatever else the host does) with their params decoded
+// by EventView and src/events/params.ts as the capture replay decodes them.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { statSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { EventView } from '../../src/events/event.js'
+import { socktuple, sockaddr, strArray } from '../../src/events/params.js'
+import { EVENTS, PPME } from '../../src/events/table.js'
+import { syscallNrByName } from '../../src/events/syscalls.js'
+import { openLive, type LiveSource } from '../../src/sources/live/live.js'
+import { selectNames } from '../../src/sources/live/select.js'
+import { Collector, prog, run, skipReason, waitUnloaded } from './helpers.js'
+
+const skip = skipReason()
+const SELECTED = [
+  'open', 'openat', 'openat2', 'close', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork',
+  'socket', 'connect', 'accept', 'accept4', 'sched_process_exit', 'getpid',
+]
+
+/** Param index by name, from the event table (so a reordered table fails loudly). */
+function param(type: number, name: string): number {
+  const i = EVENTS[type]!.params.findIndex(p => p.name === name)
+  assert.ok(i >= 0, `${EVENTS[type]!.name} has no param ${name}`)
+  return i
+}
+
+describe('the live probe', { skip: skip ?? false }, () => {
+  let live: LiveSource
+  let events: Collector
+  let progIds: number[]
+  const dir = mkdtempSync(join(tmpdir(), 'saker-live-files-'))
+
+  before(() => {
+    live = openLive({ selection: selectNames(SELECTED), ringBytes: 1 << 24 })
+    progIds = live.info().progIds
+    events = new Collector(live)
+  })
+
+  after(() => live?.stop())
+
+  test('an openat of a known file arrives as openat exit with fd, dirfd, path, flags and inode', async () => {
+    const file = join(dir, 'known.txt')
+    writeFileSync(file, 'x')
+    const { pid, out } = run(prog('open_file'), [file])
+    const v = await events.find(c => c.tid === pid && c.type === PPME.SYSCALL_OPENAT_2_X &&
+      Collector.view(c).str(2) === file)
+    const t = PPME.SYSCALL_OPENAT_2_X
+    assert.equal(v.error(), null)
+    assert.equal(v.nparams, EVENTS[t]!.params.length)
+    assert.equal(v.i64(param(t, 'fd')), Number(out))
+    assert.equal(v.i64(param(t, 'dirfd')), -100)
+    assert.equal(v.u32(param(t, 'flags')) & 3, 1) // PPM_O_RDONLY
+    assert.equal(v.u64n(param(t, 'ino')), statSync(file).ino)
+  })
+
+  test('a relative path is sent as written, with the dirfd it is relative to', async () => {
+    writeFileSync(join(dir, 'rel.txt'), 'x')
+    const { pid } = run(prog('open_file'), ['rel.txt'], { cwd: dir })
+    const v = await events.find(c => c.tid === pid && c.type === PPME.SYSCALL_OPENAT_2_X &&
+      Collector.view(c).str(2) === 'rel.txt')
+    assert.equal(v.i64(1), -100)
+  })
+
+  test('close arrives with its result and fd', async () => {
+    const { pid, out } = run(prog('open_file'), ['/etc/hostname'])
+    const v = await events.find(c => c.tid === pid && c.type === PPME.SYSCALL_CLOSE_X &&
+      Collector.view(c).i64(1) === Number(out))
+    assert.equal(v.i64(0), 0)
+  })
+
+  test('execve of /bin/true with an argument arrives with exe, args, cwd, uid, paths and ids', async () => {
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/true', 'saker-arg', 'two'],
+      { cwd: dir })
+    assert.equal(r.status, 0)
+    const pid = r.pid!
+    const t = PPME.SYSCALL_EXECVE_19_X
+    const v = await events.find(c => c.tid === pid && c.type === t && Collector.view(c).str(param(t, 'filename')) === '/bin/true')
+    assert.equal(v.error(), null)
+    assert.equal(v.nparams, 31)
+    assert.equal(v.i64(param(t, 'res')), 0)
+    assert.equal(v.str(param(t, 'exe')), '/bin/true')
+    assert.deepEqual(strArray(v, param(t, 'args')), ['saker-arg', 'two'])
+    assert.equal(v.i64(param(t, 'tid')), pid)
+    assert.equal(v.i64(param(t, 'pid')), pid)
+    assert.equal(v.str(param(t, 'cwd')), dir)
+    assert.equal(v.str(param(t, 'comm')), 'true')
+    assert.equal(v.u32(param(t, 'uid')), 65534)
+    assert.equal(v.u32(param(t, 'gid')), 65534)
+    assert.equal(v.str(param(t, 'trusted_exepath')), '/usr/bin/true')
+    assert.equal(v.u64n(param(t, 'exe_ino')), statSync('/usr/bin/true').ino)
+    assert.ok(v.u64n(param(t, 'fdlimit')) > 0)
+    assert.ok(v.u32(param(t, 'vm_size')) > 0)
+    assert.ok(strArray(v, param(t, 'env')).some(e => e.startsWith('PATH=')))
+    assert.ok(strArray(v, param(t, 'cgroups')).some(c => /^[a-z]+=\//.test(c)))
+  })
+
+  test('a failed execve arrives from sys_exit with its error and argv', async () => {
+    const missing = join(dir, 'no-such-binary')
+    const child = spawnSync('/bin/sh', ['-c', `exec ${missing} a1 2>/dev/null; exit 0`])
+    const t = PPME.SYSCALL_EXECVE_19_X
+    const v = await events.find(c => c.type === t && Collector.view(c).str(param(t, 'filename')) === missing)
+    assert.ok(v.i64(0) < 0, 'res is an errno')
+    assert.equal(v.str(param(t, 'exe')), missing)
+    assert.deepEqual(strArray(v, param(t, 'args')), ['a1'])
+    assert.equal(v.i64(param(t, 'pid')), child.pid)
+  })
+
+  test('connect to a 127.0.0.1 port we listen on arrives with the socket tuple and address', async () => {
+    const server: Server = createServer(s => s.destroy())
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r))
+    const port = (server.address() as { port: number }).port
+    try {
+      const { pid, out } = run(prog('connect_tcp'), [String(port)])
+      const [fd, localPort] = out.split(' ').map(Number)
+      const t = PPME.SOCKET_CONNECT_X
+      const v = await events.find(c => c.tid === pid && c.type === t)
+      assert.equal(v.i64(param(t, 'res')), 0)
+      assert.equal(v.i64(param(t, 'fd')), fd)
+      assert.deepEqual(socktuple(v, param(t, 'tuple')), {
+        kind: 'ipv4', family: 2, sip: '127.0.0.1', sport: localPort, dip: '127.0.0.1', dport: port,
+        srcPtr: 0n, dstPtr: 0n, path: '',
+      })
+      assert.equal(sockaddr(v, param(t, 'addr'))?.port, port)
+      assert.equal(sockaddr(v, param(t, 'addr'))?.ip, '127.0.0.1')
+      // and this process's accept of it, tuple seen from the server side
+      const a = await events.find(c => c.tid === process.pid && (c.type === PPME.SOCKET_ACCEPT4_6_X ||
+        c.type === PPME.SOCKET_ACCEPT_5_X) && socktuple(Collector.view(c), 1)?.sport === localPort)
+      const tuple = socktuple(a, 1)!
+      assert.equal(tuple.dport, port)
+      assert.equal(tuple.sip, '127.0.0.1')
+    } finally {
+      server.close()
+    }
+  })
+
+  test('fork and exit arrive as the child clone event, the parent clone event and procexit', async () => {
+    const { pid, out } = run(prog('fork_exit'), [])
+    const child = Number(out)
+    const isClone = (type: number): boolean => type === PPME.SYSCALL_CLONE_20_X || type === PPME.SYSCALL_FORK_20_X ||
+      type === PPME.SYSCALL_CLONE3_X
+    const c = await events.find(e => e.tid === child && isClone(e.type))
+    assert.equal(c.nparams, 21)
+    assert.equal(c.i64(0), 0, 'the child returns 0')
+    assert.equal(c.i64(3), child, 'tid')
+    assert.equal(c.i64(5), pid, 'ptid')
+    assert.equal(c.str(13), 'fork_exit', 'comm')
+    assert.equal(c.str(1), prog('fork_exit'), 'exe')
+    const p = await events.find(e => e.tid === pid && isClone(e.type) && Collector.view(e).i64(0) === child)
+    assert.equal(p.i64(3), pid)
+    const x = await events.find(e => e.tid === child && e.type === PPME.PROCEXIT_1_E)
+    assert.equal(x.i64(1), 7, 'ret: the exit status')
+    assert.equal(x.u8(2), 0, 'no signal')
+  })
+
+  test('a syscall with no event type of its own arrives as a generic event with its ids', async () => {
+    const { pid } = run(prog('getpid'), [])
+    const nr = syscallNrByName('getpid')!
+    const v: EventView = await events.find(c => c.tid === pid && c.type === PPME.GENERIC_X &&
+      Collector.view(c).u16(1) === nr)
+    assert.equal(EVENTS[PPME.GENERIC_X]!.params.length, v.nparams)
+  })
+
+  test('every event is well formed: known type, the param count of the table, lengths that fit', () => {
+    assert.ok(events.events.length > 0)
+    for (const c of events.events) {
+      const v = Collector.view(c)
+      assert.equal(v.error(), null, `${EVENTS[c.type]?.name}: ${v.error()}`)
+      assert.equal(v.nparams, EVENTS[c.type]!.params.length, EVENTS[c.type]!.name)
+      assert.equal(v.len, c.bytes.length)
+    }
+  })
+
+  test('the counters count what was sent and nothing was dropped at this rate', () => {
+    const s = live.stats()
+    assert.ok(s.events >= events.events.length)
+    assert.equal(s.perCpu.length, live.info().ncpus)
+    assert.equal(s.dropsSize, 0)
+    assert.equal(s.dropsBuffer, 0)
+  })
+
+  test('after stop() none of the probe\'s programs is loaded', async () => {
+    assert.ok(progIds.length >= 5)
+    live.stop()
+    live.stop() // twice is fine
+    assert.deepEqual(await waitUnloaded(progIds), [])
+  })
+})
