@@ -22,6 +22,8 @@
  * into the batch, then the callback runs once per batch.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -406,7 +408,7 @@ static void free_batch(napi_env env, void *data, void *hint)
 }
 
 /* open({ ringBytes, selectedSyscalls, genericSyscalls, enterSyscalls, procExit,
- *        enterEvents, ppmSc, batchBytes, btfPath }) */
+ *        enterEvents, ppmSc, batchBytes, btfPath, ignoreTgid }) */
 static napi_value js_open(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
@@ -417,7 +419,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	napi_value v;
-	uint32_t ring_bytes = 8u << 20, batch_bytes = 1u << 20, wakeup_bytes = 0, flush_ms = 20;
+	uint32_t ring_bytes = 8u << 20, batch_bytes = 1u << 20, wakeup_bytes = 0, flush_ms = 20, ignore_tgid = 0;
 	bool enter_events = false;
 	char btf_path[512] = "/sys/kernel/btf/vmlinux";
 	if (get_prop(env, opts, "ringBytes", &v))
@@ -428,6 +430,8 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		NAPI_CALL(env, napi_get_value_uint32(env, v, &wakeup_bytes));
 	if (get_prop(env, opts, "flushMs", &v))
 		NAPI_CALL(env, napi_get_value_uint32(env, v, &flush_ms));
+	if (get_prop(env, opts, "ignoreTgid", &v))
+		NAPI_CALL(env, napi_get_value_uint32(env, v, &ignore_tgid));
 	if (get_prop(env, opts, "enterEvents", &v))
 		NAPI_CALL(env, napi_get_value_bool(env, v, &enter_events));
 	if (get_prop(env, opts, "btfPath", &v))
@@ -505,13 +509,22 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	if (!wakeup_bytes)
 		wakeup_bytes = ring_bytes / 8 < (1u << 20) ? ring_bytes / 8 : (1u << 20);
 	l->skel->rodata->wakeup_bytes = wakeup_bytes;
+	l->skel->rodata->ignore_tgid = ignore_tgid;
 	l->flush_ms = flush_ms ? flush_ms : 1;
 	if (ppm_sc)
 		memcpy((void *)l->skel->rodata->ppm_sc_of_nr, ppm_sc, sizeof(l->skel->rodata->ppm_sc_of_nr));
 
 	step = "load";
-	if (saker_bpf__load(l->skel)) {
-		int e = errno;
+	/* The verifier gives up with EAGAIN when a signal is pending for this thread (libbpf
+	 * retries 5 times): a profiler's SIGPROF every millisecond, or a SIGCHLD burst, would
+	 * make the load fail. Signals wait, blocked, until it is done. */
+	sigset_t all, old_mask;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old_mask);
+	int load_err = saker_bpf__load(l->skel) ? errno : 0;
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	if (load_err) {
+		int e = load_err;
 		char tp[128];
 		if (missing_tracepoint(tp, sizeof(tp)))
 			snprintf(err, sizeof(err), "this kernel has no tracepoint '%s' (see the libbpf log:\n%s)", tp,

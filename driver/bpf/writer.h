@@ -72,6 +72,7 @@ struct {
 const volatile __u64 boot_time = 0;                     /* epoch ns at boot */
 const volatile __u64 wakeup_bytes = 1 << 20;            /* see evt_submit */
 const volatile __u16 ppm_sc_of_nr[SAKER_SYSCALLS] = {}; /* native nr -> ppm_sc (generic events) */
+const volatile __u32 ignore_tgid = 0;                    /* the agent's own process: not sent */
 
 static __always_inline struct saker_counters *counters_get(void)
 {
@@ -88,6 +89,10 @@ static __always_inline __u8 selected(__u32 slot)
 /* Starts an event of `type` with `nparams` params for thread `tid`. */
 static __always_inline struct scratch *evt_begin_tid(__u16 type, __u32 nparams, __u32 tid)
 {
+	/* the agent's own syscalls (its /proc reads, its output writes) are not the host's
+	 * activity, and sending them would only feed it back its own work */
+	if (ignore_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == ignore_tgid)
+		return 0;
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
 	if (!s)

@@ -116,6 +116,16 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
   if (config.engine.kind === 'replay') return runReplay(engine, config, opts)
+  if (config.engine.kind === 'modern_ebpf' || config.engine.kind === 'kmod') {
+    // Saker has one kernel driver, its eBPF probe; kmod (Falco's built-in default kind) uses it too.
+    // Loaded only here, so that commands which do not run live never load the addon.
+    const { runLive } = await import('../sources/live/run.js')
+    try {
+      return await runLive(engine, config, { durationS: opts.durationSeconds, verbose: opts.verbose, writeCapture: opts.writeCapture })
+    } catch (e) {
+      throw new Fatal((e as Error).message)
+    }
+  }
   throw new Fatal(`engine.kind '${config.engine.kind}' is not available in this build of Saker yet`)
 }
 

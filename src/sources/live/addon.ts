@@ -29,6 +29,8 @@ export interface AddonOpenOptions extends AddonSelection {
   /** Period of the timer that drains what stays under wakeupBytes (default 20 ms). */
   flushMs?: number
   btfPath?: string
+  /** A process (tgid) whose own events the probe never sends: the agent itself. 0: none. */
+  ignoreTgid?: number
 }
 
 export interface AddonInfo {

@@ -40,6 +40,11 @@ export interface LiveOptions {
   btfPath?: string
   /** The addon file. Default: $SAKER_ADDON, else driver/build/saker.node. */
   addonPath?: string
+  /**
+   * A process whose events the probe drops before building them: the agent itself
+   * (its /proc reads and output writes are not the host's activity). Default none.
+   */
+  ignoreTgid?: number
 }
 
 export interface LiveCounters {
@@ -86,6 +91,7 @@ export function openLive(opts: LiveOptions): LiveSource {
   checkSize('batchBytes', opts.batchBytes, 2 * (SAKER_MAX_EVENT + 8))
   checkSize('wakeupBytes', opts.wakeupBytes, 1)
   checkSize('flushMs', opts.flushMs, 1)
+  checkSize('ignoreTgid', opts.ignoreTgid, 0)
   const addon = loadAddon(opts.addonPath)
   const sel = opts.selection
   const handle = addon.open({
@@ -100,6 +106,7 @@ export function openLive(opts: LiveOptions): LiveSource {
     ...(opts.wakeupBytes !== undefined ? { wakeupBytes: opts.wakeupBytes } : {}),
     ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
     ...(opts.btfPath !== undefined ? { btfPath: opts.btfPath } : {}),
+    ...(opts.ignoreTgid !== undefined ? { ignoreTgid: opts.ignoreTgid } : {}),
   })
   return new Live(addon, handle, sel)
 }
