@@ -15,7 +15,11 @@ import { knownSources } from '../sources/index.js'
 import type { SyscallEvent } from '../sources/syscall/event.js'
 import { openReplay, replay } from '../sources/syscall/replay.js'
 import { DropMonitor } from '../engine/drops.js'
-import { RuleMatcher } from '../engine/matcher.js'
+import { RuleMatcher, RuleStats } from '../engine/matcher.js'
+import { openK8sAuditSource, k8sAuditPluginOf } from '../sources/k8saudit/source.js'
+import type { K8sAuditEvent } from '../sources/k8saudit/event.js'
+import type { LiveCompanion } from '../sources/live/run.js'
+import { onStopSignals } from '../sources/live/signals.js'
 import { Outputs } from '../outputs/dispatcher.js'
 import { listEvents } from './list-events.js'
 import { log } from './log.js'
@@ -116,18 +120,84 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
   if (config.engine.kind === 'replay') return runReplay(engine, config, opts)
-  if (config.engine.kind === 'modern_ebpf' || config.engine.kind === 'kmod') {
-    // Saker has one kernel driver, its eBPF probe; kmod (Falco's built-in default kind) uses it too.
-    // Loaded only here, so that commands which do not run live never load the addon.
-    const { runLive } = await import('../sources/live/run.js')
+  return runSources(engine, config, opts)
+}
+
+/**
+ * Live mode: the event sources that are loaded (syscall from the kernel probe unless the
+ * engine is nodriver; k8s_audit when the k8saudit plugin is configured), narrowed by
+ * --enable-source / --disable-source, run side by side into the same outputs until a
+ * signal, -M, or a source that ends (a replayed audit file), as Falco runs them.
+ */
+async function runSources(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+  const k8sEntry = k8sAuditPluginOf(config.plugins)
+  const loaded = ['syscall', ...(k8sEntry ? ['k8s_audit'] : [])]
+  const enabled = selectSources(loaded, opts)
+  log.log('info', `Loaded event sources: ${loaded.join(', ')}`)
+  log.log('info', `Enabled event sources: ${enabled.join(', ')}`)
+  const syscall = enabled.includes('syscall') && config.engine.kind !== 'nodriver'
+  if (syscall && !k8sEntry) return runLiveSyscalls(engine, config, opts)
+
+  let outputs: Outputs
+  try {
+    outputs = Outputs.fromConfig(config)
+  } catch (e) {
+    throw new Fatal((e as Error).message)
+  }
+  const stats = new RuleStats()
+  let ended!: () => void
+  const until = new Promise<void>((r) => (ended = r))
+  let k8s: Awaited<ReturnType<typeof openK8sAuditSource>> | undefined
+  if (k8sEntry && enabled.includes('k8s_audit')) {
+    const matcher = new RuleMatcher<K8sAuditEvent>(engine.ruleset('k8s_audit')!, outputs, config.rule_matching === 'first', stats)
     try {
-      return await runLive(engine, config, { durationS: opts.durationSeconds, verbose: opts.verbose, writeCapture: opts.writeCapture })
+      k8s = await openK8sAuditSource(k8sEntry, (ev) => matcher.match(ev, 0, () => ev.ts), {
+        hostname: config.plugins_hostinfo ? os.hostname() : undefined,
+      })
     } catch (e) {
+      await outputs.close()
       throw new Fatal((e as Error).message)
     }
+    log.log('info', `Opening 'k8s_audit' source with plugin '${k8sEntry.name}'`)
+    void k8s.done.then(ended, ended)
   }
-  throw new Fatal(`engine.kind '${config.engine.kind}' is not available in this build of Saker yet`)
+  let code = 0
+  if (syscall) {
+    code = await runLiveSyscalls(engine, config, opts, { outputs, stats, until })
+  } else {
+    const signals = onStopSignals(() => void outputs.reopen())
+    const timer = opts.durationSeconds > 0 ? setTimeout(ended, opts.durationSeconds * 1000) : null
+    await Promise.race([until, signals.stopped])
+    signals.dispose()
+    if (timer) clearTimeout(timer)
+  }
+  await k8s?.close()
+  await outputs.close()
+  process.stdout.write(stats.summary(engine.loader.compiled.rules))
+  return code
 }
+
+/** Falco's --enable-source / --disable-source over the loaded sources. */
+function selectSources(loaded: readonly string[], opts: Options): string[] {
+  for (const s of [...opts.enableSources, ...opts.disableSources]) {
+    if (!loaded.includes(s)) throw new Fatal(`Attempted ${opts.enableSources.includes(s) ? 'enabling' : 'disabling'} an unknown event source: ${s}`)
+  }
+  const enabled = opts.enableSources.length > 0 ? loaded.filter((s) => opts.enableSources.includes(s)) : loaded.filter((s) => !opts.disableSources.includes(s))
+  if (enabled.length === 0) throw new Fatal('Must enable at least one event source')
+  return enabled
+}
+
+async function runLiveSyscalls(engine: Engine, config: SakerConfig, opts: Options, companion?: LiveCompanion): Promise<number> {
+  // Saker has one kernel driver, its eBPF probe; kmod (Falco's built-in default kind) uses it too.
+  // Loaded only here, so that commands which do not run live never load the addon.
+  const { runLive } = await import('../sources/live/run.js')
+  try {
+    return await runLive(engine, config, { durationS: opts.durationSeconds, verbose: opts.verbose, writeCapture: opts.writeCapture }, companion)
+  } catch (e) {
+    throw new Fatal((e as Error).message)
+  }
+}
+
 
 /** Capture mode: the file's events through the syscall rules, then Falco's summaries. */
 async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {

@@ -7,18 +7,48 @@ import type { OutputFields } from '../outputs/alert.js'
 import type { Outputs } from '../outputs/dispatcher.js'
 import type { Ruleset } from './ruleset.js'
 
+/** Alerts counted by rule and by priority, across every source (Falco's stats_manager). */
+export class RuleStats {
+  readonly byRule = new Map<CompiledRule, number>()
+  readonly byPriority = new Array<number>(PRIORITY_NAMES.length).fill(0)
+  total = 0
+
+  count(rule: CompiledRule): void {
+    this.total++
+    this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1)
+    this.byPriority[rule.priority]!++
+  }
+
+  /** Falco's text: totals by severity and by rule, rules in load order. */
+  summary(rules: readonly CompiledRule[]): string {
+    let out = `Events detected: ${this.total}\nRule counts by severity:\n`
+    this.byPriority.forEach((n, p) => {
+      if (n > 0) out += `   ${p === 6 ? 'INFO' : PRIORITY_NAMES[p]!.toUpperCase()}: ${n}\n`
+    })
+    out += 'Triggered rules by rule name:\n'
+    for (const r of rules) {
+      const n = this.byRule.get(r)
+      if (n) out += `   ${r.name}: ${n}\n`
+    }
+    return out
+  }
+}
+
 export class RuleMatcher<E> {
   private readonly heads = new Map<CompiledRule, AlertRule>()
-  private readonly byRule = new Map<CompiledRule, number>()
-  private readonly byPriority = new Array<number>(PRIORITY_NAMES.length).fill(0)
-  total = 0
 
   constructor(
     private readonly ruleset: Ruleset,
     private readonly outputs: Outputs,
     private readonly firstOnly: boolean,
+    readonly stats: RuleStats = new RuleStats(),
   ) {
     for (const r of ruleset.rules) this.heads.set(r, new AlertRule(r.name, r.priority, r.source, r.tags))
+  }
+
+  /** Alerts raised so far through this matcher's stats (all sources sharing them). */
+  get total(): number {
+    return this.stats.total
   }
 
   /** Tests the event against the rules of `type`; `ts` is the event time in ns. */
@@ -33,9 +63,7 @@ export class RuleMatcher<E> {
   }
 
   private fire(rule: CompiledRule, ev: E, time: bigint): void {
-    this.total++
-    this.byRule.set(rule, (this.byRule.get(rule) ?? 0) + 1)
-    this.byPriority[rule.priority]!++
+    this.stats.count(rule)
     let fields: OutputFields | null = null
     if (this.outputs.wantsFields) {
       const f: Record<string, unknown> = rule.formatter.fields(ev)
@@ -45,17 +73,8 @@ export class RuleMatcher<E> {
     this.outputs.emit(new Alert(this.heads.get(rule)!, time, rule.formatter.render(ev), fields, this.outputs.hostname))
   }
 
-  /** Falco's stats_manager text: totals by severity and by rule. */
+  /** Falco's end-of-run text for this matcher's rules. */
   summary(): string {
-    let out = `Events detected: ${this.total}\nRule counts by severity:\n`
-    this.byPriority.forEach((n, p) => {
-      if (n > 0) out += `   ${(p === 6 ? 'INFO' : PRIORITY_NAMES[p]!.toUpperCase())}: ${n}\n`
-    })
-    out += 'Triggered rules by rule name:\n'
-    for (const r of this.ruleset.rules) {
-      const n = this.byRule.get(r)
-      if (n) out += `   ${r.name}: ${n}\n`
-    }
-    return out
+    return this.stats.summary(this.ruleset.rules)
   }
 }

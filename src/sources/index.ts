@@ -4,12 +4,12 @@
 import type { EngineSource } from '../engine/engine.js'
 import { PPM_EVENT_MAX } from '../events/table.js'
 import type { FieldResolver } from '../fields/binding.js'
-import { makeResolver } from '../fields/resolver.js'
+import { k8sAuditResolver } from './k8saudit/fields.js'
 import { syscallResolver } from './syscall/extractors.js'
 
 export function knownSources(): Map<string, EngineSource> {
   return new Map<string, EngineSource>([
     ['syscall', { name: 'syscall', resolver: syscallResolver as FieldResolver<unknown>, eventTypeCount: PPM_EVENT_MAX }],
-    ['k8s_audit', { name: 'k8s_audit', resolver: makeResolver('k8s_audit', () => undefined), eventTypeCount: 1 }],
+    ['k8s_audit', { name: 'k8s_audit', resolver: k8sAuditResolver as FieldResolver<unknown>, eventTypeCount: 1 }],
   ])
 }

@@ -19,6 +19,7 @@ import type { SakerConfig } from '../../config/index.js'
 import { DropMonitor } from '../../engine/drops.js'
 import type { Engine } from '../../engine/engine.js'
 import { RuleMatcher } from '../../engine/matcher.js'
+import type { RuleStats } from '../../engine/matcher.js'
 import { EventView } from '../../events/event.js'
 import { ipv4ToString, ipv6ToString } from '../../events/params.js'
 import { eventsToPpmSc, scSetToEventNames } from '../../events/syscalls.js'
@@ -103,7 +104,15 @@ export function captureFileName(prefix: string, ts: bigint, num: number): string
   return `${prefix}_${ts.toString().padStart(20, '0')}_${String(num).padStart(20, '0')}.scap`
 }
 
-export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRunOptions): Promise<number> {
+/** When other sources run beside the syscalls: shared outputs and counts, and when to stop. */
+export interface LiveCompanion {
+  readonly outputs: Outputs
+  readonly stats: RuleStats
+  /** Resolves when another source ended (Falco stops every source then). */
+  readonly until: Promise<unknown>
+}
+
+export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRunOptions, companion?: LiveCompanion): Promise<number> {
   const unsupported = liveSupportError()
   if (unsupported !== null) throw unsupported
   const ruleset = engine.ruleset('syscall')
@@ -128,9 +137,13 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
 
   let outputs: Outputs
   try {
-    outputs = Outputs.fromConfig(config)
+    outputs = companion?.outputs ?? Outputs.fromConfig(config)
   } catch (e) {
     throw new Error((e as Error).message)
+  }
+  // the outputs are closed (and the summary printed) by whoever made them
+  const closeOutputs = async (): Promise<void> => {
+    if (companion === undefined) await outputs.close()
   }
 
   // ---- the probe, then /proc ------------------------------------------------------------
@@ -145,7 +158,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     // never knew them, and a capture whose process list lacks them
     live = openLive({ selection: selectPpmSc(new Set()), ringBytes, batchBytes: 4 << 20, ignoreTgid: process.pid })
   } catch (e) {
-    await outputs.close()
+    await closeOutputs()
     throw new Error(`Unable to open the modern_ebpf engine: ${(e as Error).message.replace(/^saker: /, '')}`)
   }
   const supported = new Set(live.info().supportedSyscalls)
@@ -173,7 +186,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     log.log('info', `Read ${scan.stats.processes} processes (${scan.stats.threads} threads, ${scan.stats.fds} fds) from /proc in ${scan.stats.ms} ms`)
   } catch (e) {
     live.stop()
-    await outputs.close()
+    await closeOutputs()
     throw e
   }
 
@@ -184,13 +197,13 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
       writer.writeHeader(seeded)
     } catch (e) {
       live.stop()
-      await outputs.close()
+      await closeOutputs()
       throw new Error(`Could not open ${opts.writeCapture} for writing: ${(e as Error).message}`)
     }
   }
 
   // ---- the event loop ---------------------------------------------------------------------
-  const matcher = new RuleMatcher<SyscallEvent>(ruleset, outputs, config.rule_matching === 'first')
+  const matcher = new RuleMatcher<SyscallEvent>(ruleset, outputs, config.rule_matching === 'first', companion?.stats)
   const ev = new SyscallEvent(state)
   if (config.buffer_format_base64) ev.bufferFormat = 'base64'
   const view = new EventView()
@@ -242,6 +255,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
 
   const signals = onStopSignals(() => void outputs.reopen())
   void signals.stopped.then(sig => finish(sig))
+  void companion?.until.then(() => finish('another source ended'))
   let timer: NodeJS.Timeout | null = null
   if (opts.durationS > 0) timer = setTimeout(() => finish('duration'), opts.durationS * 1000)
   const started = process.hrtime.bigint()
@@ -269,8 +283,10 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     process.stderr.write(`Elapsed time: ${elapsed.toFixed(3)}, Captured Events: ${events}, ${(events / elapsed).toFixed(2)} eps\n`)
   }
   process.stderr.write(monitor.stats())
-  await outputs.close()
-  process.stdout.write(matcher.summary())
+  if (companion === undefined) {
+    await outputs.close()
+    process.stdout.write(matcher.summary())
+  }
   if (failure !== null) throw failure
   if (writeError !== null) throw new Error(`Could not write ${opts.writeCapture}: ${writeError.message}`)
   return stoppedByDrops ? 1 : 0
