@@ -2,9 +2,6 @@
 // layout (typed by the event table), a small harness that feeds them to a SystemState and
 // reads fields through the syscall resolver, and where Falco's captures live.
 
-import { existsSync, readdirSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { CaptureSection, ThreadInfo as CaptureThread, FdInfo as CaptureFd } from '../../src/capture/types.js'
 import { EventView } from '../../src/events/event.js'
 import { PT } from '../../src/events/param-types.js'
@@ -14,22 +11,8 @@ import { SyscallEvent } from '../../src/sources/syscall/event.js'
 import { syscallResolver } from '../../src/sources/syscall/extractors.js'
 import { SystemState, type StateOptions } from '../../src/state/system-state.js'
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
-export const CAPTURE_DIRS = [join(REPO_ROOT, '../shared/falco/traces'), join(REPO_ROOT, '../shared/falco/tests/trace_files')]
-
-/** Why the shared captures cannot be used, or false when they can. */
-export function capturesMissing(): string | false {
-  return CAPTURE_DIRS.some(d => existsSync(d)) ? false : `no shared captures: ${CAPTURE_DIRS.join(' and ')} missing`
-}
-
-export function captureFiles(): string[] {
-  const out: string[] = []
-  for (const d of CAPTURE_DIRS) {
-    if (!existsSync(d)) continue
-    for (const f of readdirSync(d).sort()) if (f.endsWith('.scap')) out.push(join(d, f))
-  }
-  return out
-}
+// the shared captures: one definition, with the capture reader's tests
+export { CAPTURE_DIRS, REPO_ROOT, captureFiles, sharedMissing as capturesMissing } from '../capture/helpers.js'
 
 // ---------------------------------------------------------------------------------------------
 // Param encodings
