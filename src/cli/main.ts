@@ -37,6 +37,11 @@ function out(s: string): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // `saker test` (Saker's own command): rules files against cases of captures and live commands
+  if (argv[0] === 'test') {
+    const { runRuleTests } = await import('../testing/index.js')
+    return runRuleTests(argv.slice(1))
+  }
   let opts: Options
   try {
     opts = parseOptions(argv)

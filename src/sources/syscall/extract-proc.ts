@@ -23,23 +23,25 @@ function th(fn: ThreadFn): Extractor {
 // should_extract_xid: ids outside [-1, 2^32-1] are not real pids.
 const xid = (v: number): FieldValue => (v >= -1 && v <= 0xffffffff ? v : undefined)
 
-/** The main thread, walking up the parents (visitor), each visited value joined by spaces. */
-function ancestorsText(s: SystemState, t: ThreadInfo, get: (p: ThreadInfo) => string): FieldValue {
+/**
+ * Every ancestor's value, parent first. A condition matches when any ancestor does (libsinsp
+ * compares each one for proc.aname and its kin without an index); an output shows the parent's.
+ */
+function ancestorValues(s: SystemState, t: ThreadInfo, get: (p: ThreadInfo) => string): FieldValue {
   const mt = t.mainThread()
   if (mt === null) return undefined
-  let out = ''
+  const out: string[] = []
   s.traverseParents(mt, p => {
-    if (out !== '') out += ' '
-    out += get(p)
+    out.push(get(p))
     return true
   })
-  return out === '' ? undefined : out
+  return out.length === 0 ? undefined : out
 }
 
 /** The Nth ancestor's value (N = 0: the process itself); all ancestors when N is absent. */
 function ancestral(arg: string | undefined, get: (p: ThreadInfo) => string): Extractor {
   const n = arg === undefined ? -1 : Number(arg)
-  if (n === -1) return th((t, ev) => ancestorsText(ev.state, t, get))
+  if (n === -1) return th((t, ev) => ancestorValues(ev.state, t, get))
   return th((t, ev) => {
     const a = ev.state.ancestor(t, n)
     return a === null ? undefined : get(a)
