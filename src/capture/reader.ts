@@ -231,6 +231,9 @@ export class CaptureReader {
     let sectionIndex = 0
     let count = 0
     const view = this.view
+    // Nearly every block has the type of the one before: remember its layout.
+    let lastType = -1
+    let lastLayout = -1
     for (;;) {
       if (!src.ensure(8)) {
         const left = src.remaining
@@ -246,7 +249,11 @@ export class CaptureReader {
         this.fail('BAD_BLOCK_LENGTH', at, `block ${blockName(type)} has total length ${total}`)
         break
       }
-      const layout = eventBlockLayout(type)
+      if (type !== lastType) {
+        lastType = type
+        lastLayout = eventBlockLayout(type)
+      }
+      const layout = lastLayout
       if (layout < 0) {
         // Not an event: a new section (concatenated captures) or stray metadata.
         const kind = blockKind(type)

@@ -47,6 +47,8 @@ class TokenBucket {
 
 export class DropMonitor {
   private nextCheck = 0n
+  /** nextCheck as a number (rounded), -Infinity before the first event: for `quiet`. */
+  private nextCheckApprox = -Infinity
   private last: DropCounters = { events: 0, drops: 0 }
   private readonly bucket: TokenBucket
   private readonly threshold: number
@@ -65,11 +67,21 @@ export class DropMonitor {
     this.last = { ...counters() }
   }
 
-  /** Called for every event; false means an `exit` action asks to stop. */
+  /**
+   * True when onEvent would do nothing for an event at `tsApprox`, a timestamp in ns as a
+   * number (EventView.tsNumber: within 1 µs of the exact value). The replay loop asks this
+   * first, so most events need no bigint: making one per event was ~8% of the loop.
+   */
+  quiet(tsApprox: number): boolean {
+    // both sides are within 1024 ns of the exact values, so this implies nextCheck >= ts
+    return tsApprox + 4096 < this.nextCheckApprox
+  }
+
+  /** Called for every event (or every event not `quiet`); false means an `exit` action asks to stop. */
   onEvent(ts: bigint): boolean {
-    if (this.nextCheck === 0n) this.nextCheck = ts + ONE_SECOND_NS
+    if (this.nextCheck === 0n) this.setNextCheck(ts + ONE_SECOND_NS)
     if (this.nextCheck >= ts) return true
-    this.nextCheck = ts + ONE_SECOND_NS
+    this.setNextCheck(ts + ONE_SECOND_NS)
     const now = this.counters()
     const delta = { events: now.events - this.last.events, drops: now.drops - this.last.drops }
     this.last = { ...now }
@@ -85,6 +97,11 @@ export class DropMonitor {
     }
     this.actionsTaken++
     return this.act(ts, delta)
+  }
+
+  private setNextCheck(ns: bigint): void {
+    this.nextCheck = ns
+    this.nextCheckApprox = Number(ns)
   }
 
   private act(ts: bigint, delta: DropCounters): boolean {

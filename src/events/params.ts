@@ -6,6 +6,7 @@
 // These allocate (they return objects and strings): call them when a field or a state
 // update needs the value, not for every event.
 
+import { isUtf8 } from 'node:buffer'
 import { decodeText, type EventView } from './event.js'
 import { PT, type ParamType } from './param-types.js'
 import { DYN_PARAMS, EVENTS, type DynParamInfo } from './table.js'
@@ -211,6 +212,8 @@ export function fdlist(ev: EventView, i: number): FdListEntry[] {
   return fdlistAt(ev, ev.paramOffset(i), ev.paramLen(i))
 }
 
+const utf8 = new TextDecoder('utf-8')
+
 /**
  * Splits NUL-separated strings the way libsinsp does (sinsp_split after dropping one
  * trailing NUL): "a\0\0b\0" gives ['a', '', 'b'], "" and "\0" give [].
@@ -219,6 +222,18 @@ export function fdlist(ev: EventView, i: number): FdListEntry[] {
 export function splitNul(buf: Uint8Array, start: number, end: number): string[] {
   if (end > start && buf[end - 1] === 0) end--
   if (end <= start) return []
+  // One decode of the whole run, split on NUL, gives what decoding each string gives when the
+  // run is valid UTF-8 (a NUL byte is never inside a multi-byte sequence) and no string but
+  // the first starts with a BOM (each decode drops a leading one). Environments and argument
+  // lists are hundreds of strings: one decode instead of one each halved the time to read
+  // a capture's process list.
+  const bytes = buf.subarray(start, end)
+  if (isUtf8(bytes)) {
+    const parts = utf8.decode(bytes).split('\0')
+    let bom = false
+    for (let k = 1; k < parts.length; k++) if (parts[k]!.charCodeAt(0) === 0xfeff) bom = true
+    if (!bom) return parts
+  }
   const out: string[] = []
   let s = start
   for (let p = start; p < end; p++) {

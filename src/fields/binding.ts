@@ -14,6 +14,8 @@ export interface FieldBinding<E> {
 export interface FieldResolver<E> {
   readonly source: string
   bind(name: string, arg: string | undefined): FieldBinding<E>
+  /** Whether `bind` would succeed, without the throw (optional: callers fall back to bind). */
+  isField?(name: string, arg: string | undefined): boolean
 }
 
 export class FieldError extends Error {}

@@ -347,6 +347,8 @@ class Compiler<E> {
     try {
       const { expr } = parseFieldOrTransformer(s)
       if (expr.kind !== 'field') return false
+      // most such values (host names, package names) are not fields: ask without a throw
+      if (this.resolver.isField !== undefined) return this.resolver.isField(expr.field, expr.arg)
       this.resolver.bind(expr.field, expr.arg)
       return true
     } catch {

@@ -37,7 +37,7 @@ export interface EvttypeOptions {
 export function eventTypesOf(e: Expr, opts: EvttypeOptions = {}): Set<number> | 'all' {
   const v = new CodeVisitor(opts)
   v.visit(e)
-  const codes = v.lastCodes
+  const codes = new Uint8Array(v.lastCodes.buffer)
   let n = 0
   for (let i = 0; i < PPM_EVENT_MAX; i++) n += codes[i]!
   if (n === PPM_EVENT_MAX) return 'all'
@@ -82,7 +82,14 @@ function isEvtTypeField(e: Expr): boolean {
   return false
 }
 
-type Codes = Uint8Array
+// A set of event codes: one byte per code, 1 when in the set, 0 when not (bytes past
+// PPM_EVENT_MAX are padding, never read). The bytes are worked on four at a time, as 32-bit
+// words: the analysis ANDs, ORs and inverts whole sets at every node, and byte loops were
+// 10% of loading Falco's rules.
+type Codes = Uint32Array
+const WORDS = Math.ceil(PPM_EVENT_MAX / 4)
+const ONES = 0x01010101
+const noCodes = (): Codes => new Uint32Array(WORDS)
 
 const isEvttypeOperator = (op: string): boolean => op === '==' || op === '=' || op === '!=' || op === 'in'
 
@@ -129,25 +136,26 @@ class CodeVisitor {
   lastIsFieldOrTransformer = true
   insideNegation = false
   lastHasCodes = false
-  lastCodes: Codes = new Uint8Array(PPM_EVENT_MAX)
+  lastCodes: Codes = noCodes()
 
   constructor(private readonly opts: EvttypeOptions) {}
 
   private all(): Codes {
-    return new Uint8Array(PPM_EVENT_MAX).fill(1)
+    return new Uint32Array(WORDS).fill(ONES)
   }
 
   private namesToCodes(names: Iterable<string>): Codes {
-    const out = new Uint8Array(PPM_EVENT_MAX)
+    const out = noCodes()
+    const bytes = new Uint8Array(out.buffer)
     for (const name of names) {
-      for (const c of eventCodesByName(name, this.opts.asyncEventNames)) if (c < PPM_EVENT_MAX) out[c] = 1
+      for (const c of eventCodesByName(name, this.opts.asyncEventNames)) if (c < PPM_EVENT_MAX) bytes[c] = 1
     }
     return out
   }
 
   private inversion(codes: Codes): void {
     // neutral checks are never inverted
-    if (this.lastHasCodes) for (let i = 0; i < codes.length; i++) codes[i] = codes[i] ? 0 : 1
+    if (this.lastHasCodes) for (let i = 0; i < codes.length; i++) codes[i] = codes[i]! ^ ONES
   }
 
   private tryInversion(codes: Codes): void {
@@ -165,7 +173,7 @@ class CodeVisitor {
   }
 
   private disjunction(children: readonly Expr[]): void {
-    const types = new Uint8Array(PPM_EVENT_MAX)
+    const types = noCodes()
     for (const c of children) {
       this.visit(c)
       for (let i = 0; i < types.length; i++) types[i]! |= this.lastCodes[i]!
@@ -185,7 +193,7 @@ class CodeVisitor {
         else this.disjunction(e.children)
         return
       case 'not': {
-        this.lastCodes = new Uint8Array(PPM_EVENT_MAX)
+        this.lastCodes = noCodes()
         const inside = this.insideNegation
         this.insideNegation = !inside
         this.visit(e.child)
@@ -197,7 +205,7 @@ class CodeVisitor {
         this.lastHasCodes = false
         const inv = this.opts.evtNumInvariant === false ? 'unknown' : evtNumInvariant(e)
         if (inv !== 'unknown') {
-          this.lastCodes = inv === 'empty' ? new Uint8Array(PPM_EVENT_MAX) : this.all()
+          this.lastCodes = inv === 'empty' ? noCodes() : this.all()
           this.lastHasCodes = true
           this.lastIsEvttypeField = false
           this.tryInversion(this.lastCodes)

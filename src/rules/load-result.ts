@@ -109,20 +109,54 @@ export interface Location {
   readonly itemName: string
 }
 
-/** A chain of locations, outermost first; the last one is where the problem is. */
+/** Computes the position of an offset in a file (YamlFile does). */
+export interface PositionSource {
+  position(offset: number): Position
+}
+
+/**
+ * A chain of locations, outermost first; the last one is where the problem is. A child made
+ * with `childAt` computes its position (a line search) and its chain only when they are read:
+ * loading makes a context for nearly every value it reads, and few are ever shown.
+ */
 export class Context {
+  private locs: readonly Location[] | null
+
   private constructor(
-    readonly locations: readonly Location[],
+    locations: readonly Location[] | null,
+    /** The file name (the first location's name). */
+    readonly fileName: string,
     /** Text the last location's offsets point into, when it is not the file (a condition). */
     readonly altContent: string | undefined,
-  ) {}
+    // a lazy child: its parent, and where its position comes from
+    private readonly parent: Context | null = null,
+    private readonly src: PositionSource | null = null,
+    private readonly offset = 0,
+    private readonly itemType: ItemType = 'rules content',
+    private readonly itemName = '',
+  ) {
+    this.locs = locations
+  }
+
+  get locations(): readonly Location[] {
+    if (this.locs === null) {
+      const p = this.parent!
+      this.locs = [...p.locations, { name: this.fileName, pos: this.src!.position(this.offset), itemType: this.itemType, itemName: this.itemName }]
+    }
+    return this.locs
+  }
 
   static file(name: string): Context {
-    return new Context([{ name, pos: { offset: 0, line: 0, column: 0 }, itemType: 'rules content', itemName: '' }], undefined)
+    return new Context([{ name, pos: { offset: 0, line: 0, column: 0 }, itemType: 'rules content', itemName: '' }], name, undefined)
   }
 
   child(pos: Position, itemType: ItemType, itemName = ''): Context {
-    return new Context([...this.locations, { name: this.fileName, pos, itemType, itemName }], undefined)
+    return new Context([...this.locations, { name: this.fileName, pos, itemType, itemName }], this.fileName, undefined)
+  }
+
+  /** A child at `offset` of the file `src` positions. */
+  childAt(src: PositionSource, offset: number, itemType: ItemType, itemName = ''): Context {
+    return new Context(null, this.fileName, undefined, this, src, offset, itemType, itemName)
   }
 
   /**
@@ -135,11 +169,7 @@ export class Context {
     const shown = condition.length > 20 ? condition.slice(0, 17) + '..."' : condition + '"'
     const name = ('"' + shown).replace(/[\r\n]/g, ' ')
     const pos = { offset: condPos.idx + last.pos.offset, line: condPos.line + last.pos.line, column: condPos.col + last.pos.column }
-    return new Context([...this.locations, { name, pos, itemType: 'condition expression', itemName: '' }], condition)
-  }
-
-  get fileName(): string {
-    return this.locations[0]!.name
+    return new Context([...this.locations, { name, pos, itemType: 'condition expression', itemName: '' }], this.fileName, condition)
   }
 
   asString(): string {

@@ -5,7 +5,7 @@
 import fs from 'node:fs'
 import { Collector } from './collector.js'
 import type { RuleSource, Version } from './collector.js'
-import { compileCollected } from './compiler.js'
+import { CompileCache, compileCollected } from './compiler.js'
 import type { CompileConfig, CompileOutput, RuleSourceFields } from './compiler.js'
 import { LoadResult } from './load-result.js'
 import { readRulesFile } from './reader.js'
@@ -15,6 +15,8 @@ export const ENGINE_VERSION: Version = { major: 0, minor: 62, patch: 0 }
 
 export class RulesLoader {
   private readonly collector: Collector
+  /** Work the per-file compilations share (see compiler.ts). */
+  private readonly cache = new CompileCache()
   /** The last successful compilation: the rules in force. */
   compiled: CompileOutput = { lists: new Map(), macros: new Map(), rules: [] }
   readonly results: LoadResult[] = []
@@ -50,7 +52,7 @@ export class RulesLoader {
     this.contents.set(name, text)
     this.results.push(result)
     if (readRulesFile(name, text, this.collector, result)) {
-      const out = compileCollected(this.collector, this.cfg, result)
+      const out = compileCollected(this.collector, this.cfg, result, this.cache)
       if (out && result.successful) this.compiled = out
     }
     return result
@@ -60,6 +62,7 @@ export class RulesLoader {
 function isValidField(src: RuleSourceFields, name: string): boolean {
   const m = /^([^[\]]+)(?:\[(.*)\])?$/.exec(name)
   if (!m) return false
+  if (src.resolver.isField !== undefined) return src.resolver.isField(m[1]!, m[2])
   try {
     src.resolver.bind(m[1]!, m[2])
     return true

@@ -30,7 +30,7 @@ const invalid = (msg: string, ctx: Context): never => {
   throw new RuleLoadError('LOAD_ERR_YAML_VALIDATE', msg, ctx)
 }
 
-const at = (node: Y, type: ItemType, name: string, parent: Context): Context => parent.child(node.pos, type, name)
+const at = (node: Y, type: ItemType, name: string, parent: Context): Context => parent.childAt(node.positions, node.offset, type, name)
 
 type Decoder<T> = (s: string) => T | undefined
 const asString: Decoder<string> = (s) => s

@@ -2,7 +2,10 @@
 // rule_json_schema.h) and prints it with --rule-schema, and the check Falco makes with it
 // when it reads a rules file (yaml_helper::validate_node). Schema failures never fail a load:
 // they are collected per file as the load result's schema validation status.
+import { fastNodeOf } from './yaml-node.js'
 import type { Y, YamlFile } from './yaml-node.js'
+import { MAP, SCALAR, SEQ } from './yaml-fast.js'
+import type { FastNode } from './yaml-fast.js'
 
 type Json = null | boolean | number | string | readonly Json[] | { readonly [k: string]: Json }
 export type JsonSchema = { readonly [k: string]: Json }
@@ -118,6 +121,8 @@ const MAX_VIEW_DEPTH = 32
 
 /** The yaml-cpp view of a node read by src/rules/yaml-node.ts. */
 export function yamlCppValue(y: Y, depth = 0): YamlCppValue {
+  const fast = fastNodeOf(y)
+  if (fast !== undefined) return fastValue(fast, depth)
   if (!y.isDefined || y.isNull) return null
   if (y.isScalar) return y.scalar
   if (y.isSequence) return depth >= MAX_VIEW_DEPTH ? [] : y.items().map(i => yamlCppValue(i, depth + 1))
@@ -125,6 +130,19 @@ export function yamlCppValue(y: Y, depth = 0): YamlCppValue {
     return { pairs: depth >= MAX_VIEW_DEPTH ? [] : y.keys().map(k => [k.key, yamlCppValue(k.value, depth + 1)] as const) }
   }
   return null
+}
+
+/** yamlCppValue for a node of the fast reader's tree, without the Y views. */
+function fastValue(n: FastNode | undefined, depth: number): YamlCppValue {
+  if (n === undefined) return null
+  switch (n.kind) {
+    case SCALAR:
+      return n.isNull ? null : n.text
+    case SEQ:
+      return depth >= MAX_VIEW_DEPTH ? [] : n.items.map((i) => fastValue(i, depth + 1))
+    case MAP:
+      return { pairs: depth >= MAX_VIEW_DEPTH ? [] : n.keys.map((k, i) => [k.text, fastValue(n.values[i], depth + 1)] as const) }
+  }
 }
 
 /**
@@ -146,6 +164,11 @@ const isMap = (v: YamlCppValue): v is YamlCppMap => v !== null && typeof v === '
  * valijson throws.
  */
 export function schemaWarnings(doc: YamlCppValue, schema: JsonSchema = ruleSchema): string[] {
+  // Most documents are valid: a walk that only answers yes or no (no messages, no paths) says
+  // so, and the Checker below runs when it does not. With the direct view of the fast
+  // reader's tree (fastValue), checking Falco's three rules files became ~5x faster.
+  const quick = new QuickCheck(schema)
+  if (quick.valid(schema, doc) && !quick.aborted) return [SCHEMA_OK]
   const errors: string[] = []
   const ok = new Checker(schema, errors).check(schema, doc, '<root>')
   return ok ? [SCHEMA_OK] : errors
@@ -232,17 +255,7 @@ class Checker {
   }
 
   private checkType(type: Json, v: YamlCppValue): boolean {
-    const names = Array.isArray(type) ? type : [type]
-    return names.some(name => {
-      switch (name) {
-        case 'array': return Array.isArray(v)
-        case 'object': return isMap(v)
-        case 'string': return typeof v === 'string'
-        case 'boolean': return v === 'true' || v === 'false'
-        case 'integer': return typeof v === 'string' && readsAsInt64(v)
-        default: throw new Error(`schema type '${String(name)}' is not supported`)
-      }
-    })
+    return checkType(type, v)
   }
 
   // Errors of the alternatives are kept only when none matches, each followed by its number.
@@ -300,6 +313,131 @@ class Checker {
     const target = m ? defs?.[m[1]!] : undefined
     if (!target) throw new Error(`schema reference '${pointer}' cannot be resolved`)
     return target
+  }
+}
+
+/**
+ * Checker.check without messages: whether it would return true. It reads the document exactly
+ * as far as check does when nothing fails (so it meets every abort check would meet), and may
+ * stop at the first failure; `aborted` is set where check would throw SchemaCheckAbort.
+ */
+class QuickCheck {
+  aborted = false
+  private readonly refs = new Map<string, JsonSchema>()
+  private readonly sortedProps = new Map<JsonSchema, string[]>()
+  private readonly known = new Set<JsonSchema>()
+
+  constructor(private readonly root: JsonSchema) {}
+
+  valid(schema: JsonSchema, v: YamlCppValue): boolean {
+    const ref = schema['$ref']
+    const target = typeof ref === 'string' ? this.resolve(ref) : schema
+    if (target === undefined || !this.isKnown(target)) return false // check throws: let it
+    const type = target['type']
+    if (type !== undefined && !checkType(type, v)) return false
+    const anyOf = target['anyOf']
+    if (Array.isArray(anyOf)) {
+      let some = false
+      for (const alt of anyOf as JsonSchema[]) {
+        const ok = this.valid(alt, v)
+        if (this.aborted) return false
+        if (ok) {
+          some = true
+          break
+        }
+      }
+      if (!some) return false
+    }
+    const en = target['enum']
+    if (Array.isArray(en) && !(typeof v === 'string' && (en as Json[]).includes(v))) return false
+    const items = target['items']
+    if (isSchema(items) && Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (!this.valid(items, v[i]!) || this.aborted) return false
+    }
+    if (!isMap(v)) {
+      if (Array.isArray(v) && v.length === 0 && OBJECT_KEYWORDS.some(k => target[k] !== undefined)) {
+        this.aborted = true
+        return false
+      }
+      return true
+    }
+    const pairs = v.pairs
+    const minProps = target['minProperties']
+    if (typeof minProps === 'number' && pairs.length < minProps) return false
+    const additional = target['additionalProperties']
+    if (target['properties'] !== undefined || additional !== undefined) {
+      const props = (target['properties'] ?? {}) as { readonly [k: string]: JsonSchema }
+      let matched = 0
+      for (const name of this.propsOf(target, props)) {
+        let pair: readonly [string, YamlCppValue] | undefined
+        for (let i = 0; i < pairs.length; i++) {
+          if (pairs[i]![0] === name) {
+            pair = pairs[i]
+            break
+          }
+        }
+        if (pair === undefined) continue
+        matched++
+        if (!this.valid(props[name]!, pair[1]) || this.aborted) return false
+      }
+      if (additional === false && matched !== pairs.length) return false
+      if (isSchema(additional)) {
+        for (const [k, val] of pairs) {
+          if (Object.hasOwn(props, k)) continue
+          if (!this.valid(additional, val) || this.aborted) return false
+        }
+      }
+    }
+    const required = target['required']
+    if (Array.isArray(required)) {
+      for (const name of required as string[]) if (!pairs.some(([k]) => k === name)) return false
+    }
+    return true
+  }
+
+  private isKnown(target: JsonSchema): boolean {
+    if (this.known.has(target)) return true
+    for (const k of Object.keys(target)) if (!HANDLED.has(k)) return false
+    this.known.add(target)
+    return true
+  }
+
+  private propsOf(target: JsonSchema, props: { readonly [k: string]: JsonSchema }): string[] {
+    let names = this.sortedProps.get(target)
+    if (names === undefined) {
+      names = Object.keys(props).sort(bytewise)
+      this.sortedProps.set(target, names)
+    }
+    return names
+  }
+
+  private resolve(pointer: string): JsonSchema | undefined {
+    let got = this.refs.get(pointer)
+    if (got === undefined) {
+      const m = /^#\/definitions\/(.+)$/.exec(pointer)
+      const defs = this.root['definitions'] as { readonly [k: string]: JsonSchema } | undefined
+      got = m ? defs?.[m[1]!] : undefined
+      if (got === undefined) return undefined
+      this.refs.set(pointer, got)
+    }
+    return got
+  }
+}
+
+function checkType(type: Json, v: YamlCppValue): boolean {
+  if (!Array.isArray(type)) return isOfType(type, v)
+  for (const name of type) if (isOfType(name, v)) return true
+  return false
+}
+
+function isOfType(name: Json, v: YamlCppValue): boolean {
+  switch (name) {
+    case 'array': return Array.isArray(v)
+    case 'object': return isMap(v)
+    case 'string': return typeof v === 'string'
+    case 'boolean': return v === 'true' || v === 'false'
+    case 'integer': return typeof v === 'string' && readsAsInt64(v)
+    default: throw new Error(`schema type '${String(name)}' is not supported`)
   }
 }
 

@@ -91,6 +91,10 @@ export class SystemState {
   pairedExit = false
   /** Timestamp of the first non-meta event (evt.reltime's origin), 0n before it. */
   firstEventTs = 0n
+  /** firstEventTs !== 0n, kept as a boolean to spare a bigint comparison per event. */
+  private haveFirstTs = false
+  /** opts.live, read on every event. */
+  private readonly live: boolean
   /** The container a container meta-event of this event number added. */
   readonly args = new EventArgs()
 
@@ -100,6 +104,9 @@ export class SystemState {
   private readonly removeFds: number[] = []
   private readonly exitedKeys: string[] = new Array<string>(RECENTLY_EXITED_SIZE).fill('')
   private readonly exitedTs = new Map<string, number>()
+  /** lookupThread's last tid (NaN: none) and what the table held for it. */
+  private lastTid = NaN
+  private lastThread: ThreadInfo | undefined = undefined
   private exitedIdx = 0
   private lastPurgeNs = 0
   /** Current event time as a number (ns; rounded past 2^53, fine for timeouts). */
@@ -115,6 +122,7 @@ export class SystemState {
       isThreadAlive: opts.isThreadAlive,
       lookupThread: opts.lookupThread,
     }
+    this.live = this.opts.live
     this.maxThreads = this.opts.threadTableSize > 0 ? this.opts.threadTableSize : DEFAULT_THREAD_TABLE_SIZE
     this.users.lookup = opts.hostAccounts ?? null
   }
@@ -123,6 +131,7 @@ export class SystemState {
   clear(): void {
     for (const t of this.threads.values()) t.removed = true
     this.threads.clear()
+    this.lastTid = NaN
     this.groups.clear()
     this.users.clear()
     this.containers.clear()
@@ -135,6 +144,7 @@ export class SystemState {
     this.errorcode = 0
     this.fdNameChanged = false
     this.firstEventTs = 0n
+    this.haveFirstTs = false
     this.removeTid = null
     this.removeFds.length = 0
     this.exitedTs.clear()
@@ -287,7 +297,19 @@ export class SystemState {
   // The thread table (sinsp_thread_manager)
 
   findThread(tid: number): ThreadInfo | null {
-    return this.threads.get(tid) ?? null
+    return this.lookupThread(tid) ?? null
+  }
+
+  /**
+   * threads.get, remembering the last answer: 4 events in 10 have the tid of the one before
+   * (the table changes only in addThread, erase and clear, which forget it).
+   */
+  private lookupThread(tid: number): ThreadInfo | undefined {
+    if (tid === this.lastTid) return this.lastThread
+    const t = this.threads.get(tid)
+    this.lastTid = tid
+    this.lastThread = t
+    return t
   }
 
   /**
@@ -295,7 +317,7 @@ export class SystemState {
    * placeholder (pid -1, comm "<NA>"), unless the table is full.
    */
   getThread(tid: number): ThreadInfo | null {
-    const t = this.threads.get(tid)
+    const t = this.lookupThread(tid)
     if (t !== undefined) return t
     if (this.threads.size >= this.maxThreads && tid !== this.opts.selfPid) return null
     const ct = this.opts.lookupThread?.(tid) ?? null
@@ -325,6 +347,7 @@ export class SystemState {
     const old = this.threads.get(t.tid)
     if (old !== undefined && old !== t) old.removed = true
     this.threads.set(t.tid, t)
+    this.lastTid = NaN
     t.removed = false
     this.stats.threadsAdded++
     return t
@@ -356,6 +379,7 @@ export class SystemState {
     if (t === undefined) return
     t.removed = true
     this.threads.delete(tid)
+    this.lastTid = NaN
     this.stats.threadsRemoved++
   }
 
@@ -484,7 +508,10 @@ export class SystemState {
     const info = EVENTS[type]
     this.num++
     this.nowNs = ev.tsNumber
-    if (this.firstEventTs === 0n && info !== undefined && (info.category & EC.METAEVENT) === 0) this.firstEventTs = ev.ts
+    if (!this.haveFirstTs && info !== undefined && (info.category & EC.METAEVENT) === 0) {
+      this.firstEventTs = ev.ts
+      this.haveFirstTs = this.firstEventTs !== 0n
+    }
 
     // Delayed removals: a procexit's thread and a close's fd stay until the next event,
     // so the event itself still shows them.
@@ -495,7 +522,7 @@ export class SystemState {
       this.recordExited(tid, t === undefined ? -1 : t.ptid)
       this.removeThread(tid)
     }
-    if (this.opts.live) this.purgeInactive()
+    if (this.live) this.purgeInactive()
     if (this.removeFds.length > 0) {
       const t = this.threads.get(this.removeFdsTid)
       if (t !== undefined) for (const fd of this.removeFds) t.removeFd(fd)
@@ -585,17 +612,13 @@ export class SystemState {
     this.thread = null
     this.pairedExit = false
     if ((flags & EF.SKIPPARSERESET) !== 0) {
-      if (type === PPME.PROCINFO_E) this.thread = this.threads.get(ev.tid) ?? null
+      if (type === PPME.PROCINFO_E) this.thread = this.lookupThread(ev.tid) ?? null
       return
     }
-    const modern = MODERN[type]!
-    if (modern === PPME.CONTAINER_JSON_2_E || type === PPME.USER_ADDED_E || type === PPME.USER_DELETED_E ||
-        type === PPME.GROUP_ADDED_E || type === PPME.GROUP_DELETED_E || type === PPME.PLUGINEVENT_E ||
-        type === PPME.ASYNCEVENT_E) return
-    const noQuery = modern === PPME.SYSCALL_CLONE_20_X || modern === PPME.SYSCALL_CLONE3_X ||
-      modern === PPME.SYSCALL_FORK_20_X || modern === PPME.SYSCALL_VFORK_20_X ||
-      type === PPME.SCHEDSWITCH_6_E || modern === PPME.PROCEXIT_1_E
-    const t = noQuery ? this.threads.get(ev.tid) ?? null : this.getThread(ev.tid)
+    const kind = RESET_KIND[type]!
+    if ((kind & R_NO_THREAD) !== 0) return
+    const noQuery = (kind & R_NO_QUERY) !== 0
+    const t = noQuery ? this.lookupThread(ev.tid) ?? null : this.getThread(ev.tid)
     this.thread = t
     if (type === PPME.SCHEDSWITCH_6_E || t === null) return
     t.lastAccessTs = this.nowNs
@@ -617,7 +640,7 @@ export class SystemState {
       t.lastEventValid = false
       t.lastEventFd = -1
     }
-    if (hasReturnValue(ev)) {
+    if ((kind & R_RETURN_VALUE) !== 0 && ev.nparams > 0) {
       const res = returnValue(ev)
       if (res < 0) this.errorcode = -res
     }
@@ -633,6 +656,7 @@ export class SystemState {
   // that follows a container id change.
   private afterParse(ev: EventView): void {
     const type = ev.type
+    if (AFTER_PARSE[type] === 0) return
     switch (MODERN[type]) {
       case PPME.SYSCALL_CLONE_20_X:
       case PPME.SYSCALL_FORK_20_X:
@@ -695,6 +719,41 @@ export class SystemState {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+// Per event type, what reset() does (bits), so that it decides with one load instead of
+// comparing the type with a dozen codes.
+/** Container, user, group, plugin and async events: no thread. */
+const R_NO_THREAD = 1
+/** Clone, fork, sched switch and procexit: the thread is looked up, never made. */
+const R_NO_QUERY = 2
+/** hasReturnValue's answer for the type, before its nparams > 0 check. */
+const R_RETURN_VALUE = 4
+const RESET_KIND: Uint8Array = (() => {
+  const a = new Uint8Array(EVENTS.length)
+  for (let type = 0; type < EVENTS.length; type++) {
+    const modern = MODERN[type]!
+    if (modern === PPME.CONTAINER_JSON_2_E || type === PPME.USER_ADDED_E || type === PPME.USER_DELETED_E ||
+        type === PPME.GROUP_ADDED_E || type === PPME.GROUP_DELETED_E || type === PPME.PLUGINEVENT_E ||
+        type === PPME.ASYNCEVENT_E) a[type]! |= R_NO_THREAD
+    if (modern === PPME.SYSCALL_CLONE_20_X || modern === PPME.SYSCALL_CLONE3_X ||
+        modern === PPME.SYSCALL_FORK_20_X || modern === PPME.SYSCALL_VFORK_20_X ||
+        type === PPME.SCHEDSWITCH_6_E || modern === PPME.PROCEXIT_1_E) a[type]! |= R_NO_QUERY
+    const info = EVENTS[type]
+    if (type !== PPME.GENERIC_X && (type & 1) !== 0 && info !== undefined && (info.category & EC.SYSCALL) !== 0) a[type]! |= R_RETURN_VALUE
+  }
+  return a
+})()
+
+/** The types afterParse looks at (1), the others (0) it ignores. */
+const AFTER_PARSE: Uint8Array = (() => {
+  const a = new Uint8Array(EVENTS.length)
+  const modernCodes: number[] = [PPME.SYSCALL_CLONE_20_X, PPME.SYSCALL_FORK_20_X, PPME.SYSCALL_VFORK_20_X, PPME.SYSCALL_CLONE3_X,
+    PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_EXECVEAT_X, PPME.SYSCALL_CHROOT_X, PPME.CONTAINER_JSON_2_E]
+  for (let type = 0; type < EVENTS.length; type++) {
+    if (modernCodes.includes(MODERN[type]!) || type === PPME.CONTAINER_E || type === PPME.ASYNCEVENT_E) a[type] = 1
+  }
+  return a
+})()
 
 /** sinsp_evt::has_return_value. */
 export function hasReturnValue(ev: EventView): boolean {

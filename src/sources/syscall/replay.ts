@@ -5,6 +5,7 @@ import { CaptureError } from '../../capture/errors.js'
 import type { CaptureReader } from '../../capture/reader.js'
 import type { DropMonitor } from '../../engine/drops.js'
 import type { RuleMatcher } from '../../engine/matcher.js'
+import type { EventView } from '../../events/event.js'
 import { SystemState } from '../../state/system-state.js'
 import type { StateOptions } from '../../state/system-state.js'
 import { SyscallEvent } from './event.js'
@@ -45,11 +46,14 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
   const limitNs = BigInt(Math.round((opts.durationS ?? 0) * 1e9))
   let start = -1n
   let stoppedByDrops = false
+  // One closure for the whole replay (the matcher asks for the time only when a rule fires).
+  let current: EventView | null = null
+  const tsOf = (): bigint => current!.ts
   reader.forEachEvent(
     (view) => {
       ev.next(view)
       events++
-      if (limitNs > 0n || monitor) {
+      if (limitNs > 0n || (monitor !== undefined && !monitor.quiet(view.tsNumber))) {
         const ts = view.ts
         if (start < 0n) start = ts
         else if (limitNs > 0n && ts - start >= limitNs) return false
@@ -58,7 +62,8 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
           return false
         }
       }
-      matcher.match(ev, view.type, () => view.ts)
+      current = view
+      matcher.match(ev, view.type, tsOf)
       return true
     },
     { onSection: (s) => state.loadCapture(s) },
