@@ -37,7 +37,7 @@
 // with an exit of a later thread reusing the tid), and at most MAX_PENDING_ENTERS threads keep
 // one (the longest-held is forgotten first).
 
-import { EVENT_HEADER_SIZE, EventView, paramLenSize } from '../events/event.js'
+import { EVENT_HEADER_SIZE, EventView, MAX_EVENT_PARAMS, paramLenSize } from '../events/event.js'
 import { PT } from '../events/param-types.js'
 import { EF, EVENTS, PPME } from '../events/table.js'
 
@@ -413,6 +413,72 @@ function maxParamLen(type: number, lenSize: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Plans for the common ADD_PARAMS conversions
+
+/**
+ * An ADD_PARAMS conversion whose params all come from the enter event, are empty or are
+ * defaults, and whose result is final (its verdict is PASS): what `step` would work out
+ * for each param, worked out once.
+ */
+interface AddPlan {
+  /** The param count after the conversion. */
+  readonly newN: number
+  /** Per added param: FROM.ENTER, FROM.EMPTY or FROM.DEFAULT. */
+  readonly from: Uint8Array
+  /** ENTER: the enter event's param to copy. */
+  readonly param: Uint8Array
+  /** ENTER: the widest value the param takes; DEFAULT: the default's width. */
+  readonly width: Float64Array
+  /** DEFAULT: the fill byte (0xff for uid and gid). */
+  readonly fill: Uint8Array
+  /** The highest enter param copied, -1 when none is. */
+  readonly lastEnterParam: number
+}
+
+const addPlans = new Map<Conversion, AddPlan | null>()
+
+function addPlanOf(c: Conversion): AddPlan | null {
+  let plan = addPlans.get(c)
+  if (plan === undefined) {
+    plan = makeAddPlan(c)
+    addPlans.set(c, plan)
+  }
+  return plan
+}
+
+function makeAddPlan(c: Conversion): AddPlan | null {
+  const n = c.instrs.length
+  const newN = c.nparams + n
+  if (c.action !== ACTION.ADD_PARAMS || verdictFor(c.type, newN) !== VERDICT.PASS || n > MAX_EVENT_PARAMS) return null
+  const ptypes = PARAM_TYPES[c.type]!
+  const ls = paramLenSize(c.type)
+  const plan = {
+    newN, from: new Uint8Array(n), param: new Uint8Array(n), width: new Float64Array(n), fill: new Uint8Array(n), lastEnterParam: -1,
+  }
+  for (let i = 0; i < n; i++) {
+    const ins = c.instrs[i]!
+    const idx = c.nparams + i
+    const ptype = idx < ptypes.length ? ptypes[idx]! : -1
+    plan.from[i] = ins.from
+    if (ins.from === FROM.ENTER) {
+      const max = ptype >= 0 ? maxParamLen(ptype, ls) : -1
+      if (max < 0 || ins.param >= MAX_EVENT_PARAMS) return null
+      plan.param[i] = ins.param
+      plan.width[i] = max
+      plan.lastEnterParam = Math.max(plan.lastEnterParam, ins.param)
+    } else if (ins.from === FROM.DEFAULT) {
+      const dflt = ptype >= 0 ? MIN_LEN[ptype] ?? -1 : -1
+      if (dflt < 0) return null
+      plan.width[i] = dflt
+      plan.fill[i] = ptype === PT.UID || ptype === PT.GID ? 0xff : 0
+    } else if (ins.from !== FROM.EMPTY) {
+      return null
+    }
+  }
+  return plan
+}
+
+// ---------------------------------------------------------------------------------------------
 // The converter
 
 const TWO_32 = 4294967296
@@ -462,6 +528,9 @@ export class EventConverter {
   private lastPending: Pending | undefined = undefined
   /** Set by `step` when its result is its input unchanged. */
   private resultIsInput = false
+  /** addFromEnter: where the enter event's params are. */
+  private readonly enterOffs = new Uint32Array(MAX_EVENT_PARAMS)
+  private readonly enterLens = new Uint32Array(MAX_EVENT_PARAMS)
   // Where `locate` found a param.
   private spanOff = 0
   private spanLen = 0
@@ -513,6 +582,14 @@ export class EventConverter {
         this.store(ev.tid, sb, sdv, so, ev.len)
         this.stats.dropped++
         return null
+      }
+      // The next commonest: an exit completed from its thread's enter event.
+      if (c !== undefined && c.action === ACTION.ADD_PARAMS && ev.nparams === c.nparams) {
+        const plan = addPlanOf(c)
+        if (plan !== null && this.addFromEnter(ev, plan)) {
+          this.stats.converted++
+          return this.deliver(this.view.reset(this.out, 0))
+        }
       }
     } else {
       // Our own output fed back in: read it from the other buffer.
@@ -573,6 +650,73 @@ export class EventConverter {
   private fail(why: string): Verdict {
     this.error = why
     return VERDICT.ERROR
+  }
+
+  /**
+   * `step` for an ADD_PARAMS conversion that has a plan, when nothing unusual happens: the
+   * enter event is there, is the exit's own, has the params wanted, and everything fits.
+   * Writes the converted event into `out` and returns true; returns false, having changed
+   * nothing but `out`, when `step` must do it (fallbacks, mismatches, errors).
+   */
+  private addFromEnter(ev: EventView, plan: AddPlan): boolean {
+    const len = ev.len
+    if (len > MAX_CONVERTED_EVENT_SIZE) return false
+    const type = ev.type
+    const np = ev.nparams
+    const ls = paramLenSize(type)
+    const oldParamsAt = EVENT_HEADER_SIZE + np * ls
+    const lensEnd = EVENT_HEADER_SIZE + plan.newN * ls
+    const paramsLen = len - oldParamsAt
+    if (oldParamsAt > len || lensEnd + paramsLen > MAX_CONVERTED_EVENT_SIZE) return false
+    let p: Pending | undefined
+    let eoff = 0
+    if (plan.lastEnterParam >= 0) {
+      p = this.pendingOf(ev.tid)
+      if (p === undefined || !p.live) return false
+      const pdv = p.dv
+      const et = pdv.getUint16(20, true)
+      const en = pdv.getUint32(22, true)
+      if (et !== type - 1 || en <= plan.lastEnterParam) return false
+      // where the enter's params are, up to the last one wanted
+      const els = paramLenSize(et)
+      eoff = EVENT_HEADER_SIZE + en * els
+      let lp = EVENT_HEADER_SIZE
+      for (let j = 0; j <= plan.lastEnterParam; j++, lp += els) {
+        const n = els === 2 ? pdv.getUint16(lp, true) : pdv.getUint32(lp, true)
+        this.enterOffs[j] = eoff
+        this.enterLens[j] = n
+        eoff += n
+      }
+    }
+    const out = this.out
+    const odv = this.outDv
+    copyBytes(out, odv, 0, ev.buf, ev.data, ev.offset, oldParamsAt)
+    copyBytes(out, odv, lensEnd, ev.buf, ev.data, ev.offset + oldParamsAt, paramsLen)
+    let pos = lensEnd + paramsLen
+    odv.setUint32(22, plan.newN, true)
+    for (let i = 0; i < plan.from.length; i++) {
+      let n = 0
+      const from = plan.from[i]!
+      if (from === FROM.ENTER) {
+        const j = plan.param[i]!
+        n = Math.min(this.enterLens[j]!, plan.width[i]!)
+        if (pos + n > MAX_CONVERTED_EVENT_SIZE) return false
+        copyBytes(out, odv, pos, p!.buf, p!.dv, this.enterOffs[j]!, n)
+      } else if (from === FROM.DEFAULT) {
+        n = plan.width[i]!
+        if (pos + n > MAX_CONVERTED_EVENT_SIZE) return false
+        out.fill(plan.fill[i]!, pos, pos + n)
+      }
+      if (ls === 2) odv.setUint16(EVENT_HEADER_SIZE + (np + i) * 2, n, true)
+      else odv.setUint32(EVENT_HEADER_SIZE + (np + i) * 4, n, true)
+      pos += n
+    }
+    if (p !== undefined) {
+      p.live = false
+      this.live--
+    }
+    odv.setUint32(16, pos, true)
+    return true
   }
 
   /** One conversion of the event at `sb[so]` into `out`. Returns the verdict on the result. */
