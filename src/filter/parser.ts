@@ -114,46 +114,32 @@ class Parser {
   // ---- grammar --------------------------------------------------------------------
 
   private parseOr(): Expr {
-    this.enter()
-    try {
-      const pos = this.pos()
-      const children: Expr[] = []
-      this.lexBlank()
-      children.push(this.parseAnd())
-      this.lexBlank()
-      while (this.lexStr('or')) {
-        if (!this.lexBlank()) {
-          if (this.lexStr('(')) children.push(this.parseEmbeddedRemainder())
-          else throw this.error("expected blank or '(' after 'or'")
-        } else {
-          children.push(this.parseAnd())
-        }
-        this.lexBlank()
-      }
-      return children.length > 1 ? { kind: 'or', children, pos } : children[0]!
-    } finally {
-      this.depth--
-    }
+    return this.parseChain('or', () => this.parseAnd())
   }
 
   private parseAnd(): Expr {
+    return this.parseChain('and', () => this.parseNot())
+  }
+
+  /** `x op y op z...` for op = or / and, with libsinsp's rule that op is followed by a blank or '('. */
+  private parseChain(op: 'or' | 'and', next: () => Expr): Expr {
     this.enter()
     try {
       const pos = this.pos()
       const children: Expr[] = []
       this.lexBlank()
-      children.push(this.parseNot())
+      children.push(next())
       this.lexBlank()
-      while (this.lexStr('and')) {
+      while (this.lexStr(op)) {
         if (!this.lexBlank()) {
           if (this.lexStr('(')) children.push(this.parseEmbeddedRemainder())
-          else throw this.error("expected blank or '(' after 'and'")
+          else throw this.error(`expected blank or '(' after '${op}'`)
         } else {
-          children.push(this.parseNot())
+          children.push(next())
         }
         this.lexBlank()
       }
-      return children.length > 1 ? { kind: 'and', children, pos } : children[0]!
+      return children.length > 1 ? { kind: op, children, pos } : children[0]!
     } finally {
       this.depth--
     }
