@@ -6,13 +6,17 @@
 //   filtered     probe attached, openat/close not selected: the one map lookup per syscall
 //   selected     probe attached, openat and close selected: events built, copied, delivered
 //
-// Reported: the workload's own loop time (process start excluded) and its ratio to the
-// baseline, the events delivered to JS per second of that time, and the drops the probe
-// counted (ring buffer full). Needs root and `make -C driver`.
+// The three alternate for ROUNDS rounds (the machine is shared: other work slows single
+// runs by whole factors); each row is the run's fastest round, its ratio to the fastest
+// baseline, and the spread (slowest / fastest) of its rounds. Also: the events delivered
+// to JS per second of the workload's own loop time (process start excluded), the drops
+// the probe counted (ring buffer full), and, when `sysctl kernel.bpf_stats_enabled=1`,
+// the time the probe's sys_exit programs ran per syscall (bpftool run_time_ns / run_cnt).
+// Needs root and `make -C driver`.
 //
-//   node dist/bench/live/open-close.bench.js [pairs] [ringMiB]
+//   node dist/bench/live/open-close.bench.js [pairs] [ringMiB] [rounds]
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -22,6 +26,7 @@ import { selectNames } from '../../src/sources/live/select.js'
 
 const PAIRS = Number(process.argv[2] ?? 2_000_000)
 const RING_MIB = Number(process.argv[3] ?? 64)
+const ROUNDS = Number(process.argv[4] ?? 3)
 
 const root = (() => {
   let d = dirname(fileURLToPath(import.meta.url))
@@ -47,10 +52,27 @@ function workload(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
-interface Run { name: string; ns: number; delivered: number; sent: number; dropped: number; batches: number }
+interface Run { name: string; ns: number; delivered: number; sent: number; dropped: number; batches: number; probeNs: number }
+
+const bpfStats = readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() === '1'
+
+/** Total run time and runs of the sys_exit programs among `ids` (0s without bpf stats). */
+function sysExitRuns(ids: number[]): { ns: number; runs: number } {
+  const out = { ns: 0, runs: 0 }
+  if (!bpfStats) return out
+  for (const id of ids) {
+    const p = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show', 'id', String(id)], { encoding: 'utf8' })) as
+      { name: string; run_time_ns?: number; run_cnt?: number }
+    if (p.name !== 'sys_exit') continue
+    out.ns += p.run_time_ns ?? 0
+    out.runs += p.run_cnt ?? 0
+  }
+  return out
+}
 
 async function withProbe(name: string, names: string[]): Promise<Run> {
   const live: LiveSource = openLive({ selection: selectNames(names), ringBytes: RING_MIB << 20, batchBytes: 4 << 20 })
+  const progIds = live.info().progIds
   const view = new EventView()
   let delivered = 0
   let batches = 0
@@ -62,7 +84,9 @@ async function withProbe(name: string, names: string[]): Promise<Run> {
   })
   try {
     const before = live.stats()
+    const runsBefore = sysExitRuns(progIds)
     const ns = await workload()
+    const runsAfter = sysExitRuns(progIds)
     // drain: wait until everything the probe sent has reached JS
     for (let i = 0; i < 200; i++) {
       const s = live.stats()
@@ -71,28 +95,39 @@ async function withProbe(name: string, names: string[]): Promise<Run> {
     }
     const after = live.stats()
     if (types < 0) console.log(types) // keep the reads alive
-    return { name, ns, delivered, sent: after.events - before.events, dropped: after.dropsBuffer - before.dropsBuffer, batches }
+    const runs = runsAfter.runs - runsBefore.runs
+    const probeNs = runs > 0 ? (runsAfter.ns - runsBefore.ns) / runs : NaN
+    return { name, ns, delivered, sent: after.events - before.events, dropped: after.dropsBuffer - before.dropsBuffer, batches, probeNs }
   } finally {
     live.stop()
   }
 }
 
+/** The fastest of a run's rounds, with the slowest / fastest spread. */
+function best(rounds: Run[]): Run & { spread: number } {
+  const sorted = [...rounds].sort((a, b) => a.ns - b.ns)
+  return { ...sorted[0]!, spread: sorted[sorted.length - 1]!.ns / sorted[0]!.ns }
+}
+
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the live benchmark needs root')
   await workload() // warm the page cache and the binary
-  const runs: Run[] = []
-  runs.push({ name: 'baseline (no probe)', ns: await workload(), delivered: 0, sent: 0, dropped: 0, batches: 0 })
-  runs.push(await withProbe('filtered (attached, not selected)', ['execve']))
-  runs.push(await withProbe('selected (openat + close)', ['openat', 'close']))
+  const rounds: Run[][] = [[], [], []]
+  for (let r = 0; r < ROUNDS; r++) {
+    rounds[0]!.push({ name: 'baseline (no probe)', ns: await workload(), delivered: 0, sent: 0, dropped: 0, batches: 0, probeNs: NaN })
+    rounds[1]!.push(await withProbe('filtered (attached, not selected)', ['execve']))
+    rounds[2]!.push(await withProbe('selected (openat + close)', ['openat', 'close']))
+  }
+  const runs = rounds.map(best)
   const base = runs[0]!.ns
-  console.log(`live driver: ${PAIRS} openat+close pairs of one file, ring ${RING_MIB} MiB`)
-  console.log('run                                  wall ms   ratio   events to JS   events/s     drops   batches')
+  console.log(`live driver: ${PAIRS} openat+close pairs of one file, ring ${RING_MIB} MiB, fastest of ${ROUNDS} rounds`)
+  console.log('run                                  wall ms   ratio  spread   events to JS   events/s     drops   batches  probe ns/syscall')
   for (const r of runs) {
     const s = r.ns / 1e9
     console.log(
-      `${r.name.padEnd(36)} ${(r.ns / 1e6).toFixed(0).padStart(7)} ${(r.ns / base).toFixed(2).padStart(7)}x ` +
+      `${r.name.padEnd(36)} ${(r.ns / 1e6).toFixed(0).padStart(7)} ${(r.ns / base).toFixed(2).padStart(7)}x ${r.spread.toFixed(2).padStart(6)} ` +
       `${String(r.delivered).padStart(13)} ${(r.delivered / s).toExponential(2).padStart(10)} ` +
-      `${String(r.dropped).padStart(9)} ${String(r.batches).padStart(9)}`,
+      `${String(r.dropped).padStart(9)} ${String(r.batches).padStart(9)} ${Number.isNaN(r.probeNs) ? '-' : r.probeNs.toFixed(0).padStart(17)}`,
     )
   }
 }

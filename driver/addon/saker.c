@@ -7,7 +7,7 @@
  *                         -> attach; returns a handle. Any failing step throws one line
  *                         naming the step; everything done so far is undone.
  *   start(h, cb)          polls the ring buffer's epoll fd with uv_poll (no thread, no
- *                         busy-waiting) and calls cb(bytes, offsets, count) per batch.
+ *                         busy-waiting) and calls cb(bytes, offsets, count, cpus) per batch.
  *                         The probe wakes the poll only when wakeupBytes are waiting; a
  *                         uv timer (flushMs) drains smaller amounts, so an event waits
  *                         at most ~flushMs at low rates and wakeups stay rare at high ones.
@@ -17,7 +17,8 @@
  *   close(h)              detaches and frees everything (idempotent)
  *
  * A batch is the events back to back in one ArrayBuffer that is reused for every batch,
- * with their offsets in a reused Uint32Array: both are valid only during the callback.
+ * with their offsets in a reused Uint32Array and the CPU each was written on in a reused
+ * Uint16Array: all three are valid only during the callback.
  * Thread: everything runs on the JS thread; libbpf's ring_buffer__consume copies records
  * into the batch, then the callback runs once per batch.
  */
@@ -129,15 +130,17 @@ struct live {
 	napi_ref callback;
 	napi_ref bytes_ref;   /* Uint8Array over `batch` */
 	napi_ref offsets_ref; /* Uint32Array over `offsets` */
+	napi_ref cpus_ref;    /* Uint16Array over `cpus` */
 	napi_async_context actx;
 	uint8_t *batch;
 	size_t batch_cap;
 	size_t batch_len;
 	uint32_t *offsets;
+	uint16_t *cpus; /* same capacity as offsets */
 	uint32_t offsets_cap;
 	uint32_t count;
 	bool full;
-	bool batch_owned, offsets_owned; /* by their ArrayBuffers */
+	bool batch_owned, offsets_owned, cpus_owned; /* by their ArrayBuffers */
 };
 
 #define BATCH_FULL (-1000) /* sample callback: stop, the batch is full */
@@ -183,6 +186,10 @@ static void live_destroy(struct live *l)
 		napi_delete_reference(l->env, l->offsets_ref);
 		l->offsets_ref = NULL;
 	}
+	if (l->cpus_ref) {
+		napi_delete_reference(l->env, l->cpus_ref);
+		l->cpus_ref = NULL;
+	}
 }
 
 static void env_cleanup(void *arg)
@@ -206,7 +213,10 @@ static int on_sample(void *ctx, void *data, size_t size)
 		/* cannot happen: a batch is closed while SAKER_MAX_EVENT still fits */
 		return BATCH_FULL;
 	}
+	if (size < SAKER_RECORD_CPU_BYTES)
+		return 0; /* cannot happen: every record ends with its CPU */
 	memcpy(l->batch + l->batch_len, data, size);
+	memcpy(&l->cpus[l->count], (const uint8_t *)data + size - SAKER_RECORD_CPU_BYTES, SAKER_RECORD_CPU_BYTES);
 	l->offsets[l->count++] = (uint32_t)l->batch_len;
 	l->batch_len += (size + 7) & ~(size_t)7; /* keep headers 8-byte aligned */
 	if (l->batch_cap - l->batch_len < SAKER_MAX_EVENT + 8 || l->count == l->offsets_cap) {
@@ -221,12 +231,14 @@ static void deliver(struct live *l)
 	napi_env env = l->env;
 	napi_handle_scope scope;
 	NAPI_CALL_VOID(env, napi_open_handle_scope(env, &scope));
-	napi_value cb, bytes, offsets, count, recv, result;
+	napi_value cb, bytes, offsets, cpus, count, recv, result;
 	napi_status st = napi_get_reference_value(env, l->callback, &cb);
 	if (st == napi_ok)
 		st = napi_get_reference_value(env, l->bytes_ref, &bytes);
 	if (st == napi_ok)
 		st = napi_get_reference_value(env, l->offsets_ref, &offsets);
+	if (st == napi_ok)
+		st = napi_get_reference_value(env, l->cpus_ref, &cpus);
 	if (st == napi_ok)
 		st = napi_create_uint32(env, l->count, &count);
 	if (st == napi_ok)
@@ -234,8 +246,8 @@ static void deliver(struct live *l)
 	if (st != napi_ok) {
 		throw_napi_error(env, "preparing the batch callback");
 	} else {
-		napi_value argv[3] = { bytes, offsets, count };
-		st = napi_make_callback(env, l->actx, recv, cb, 3, argv, &result);
+		napi_value argv[4] = { bytes, offsets, count, cpus };
+		st = napi_make_callback(env, l->actx, recv, cb, 4, argv, &result);
 	}
 	if (st != napi_ok) {
 		/* the callback threw: report it as Node reports any uncaught exception */
@@ -408,7 +420,7 @@ static void free_batch(napi_env env, void *data, void *hint)
 }
 
 /* open({ ringBytes, selectedSyscalls, genericSyscalls, enterSyscalls, procExit,
- *        enterEvents, ppmSc, batchBytes, btfPath, ignoreTgid }) */
+ *        enterEvents, ppmSc, batchBytes, btfPath, ignoreTgid, dropFailedExit }) */
 static napi_value js_open(napi_env env, napi_callback_info info)
 {
 	size_t argc = 1;
@@ -420,7 +432,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	}
 	napi_value v;
 	uint32_t ring_bytes = 8u << 20, batch_bytes = 1u << 20, wakeup_bytes = 0, flush_ms = 20, ignore_tgid = 0;
-	bool enter_events = false;
+	bool enter_events = false, drop_failed_exit = false;
 	char btf_path[512] = "/sys/kernel/btf/vmlinux";
 	if (get_prop(env, opts, "ringBytes", &v))
 		NAPI_CALL(env, napi_get_value_uint32(env, v, &ring_bytes));
@@ -434,6 +446,8 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		NAPI_CALL(env, napi_get_value_uint32(env, v, &ignore_tgid));
 	if (get_prop(env, opts, "enterEvents", &v))
 		NAPI_CALL(env, napi_get_value_bool(env, v, &enter_events));
+	if (get_prop(env, opts, "dropFailedExit", &v))
+		NAPI_CALL(env, napi_get_value_bool(env, v, &drop_failed_exit));
 	if (get_prop(env, opts, "btfPath", &v))
 		NAPI_CALL(env, napi_get_value_string_utf8(env, v, btf_path, sizeof(btf_path), NULL));
 	const __u16 *ppm_sc = NULL;
@@ -510,6 +524,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		wakeup_bytes = ring_bytes / 8 < (1u << 20) ? ring_bytes / 8 : (1u << 20);
 	l->skel->rodata->wakeup_bytes = wakeup_bytes;
 	l->skel->rodata->ignore_tgid = ignore_tgid;
+	l->skel->rodata->drop_failed_exit = drop_failed_exit;
 	l->flush_ms = flush_ms ? flush_ms : 1;
 	if (ppm_sc)
 		memcpy((void *)l->skel->rodata->ppm_sc_of_nr, ppm_sc, sizeof(l->skel->rodata->ppm_sc_of_nr));
@@ -582,21 +597,27 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	l->offsets_cap = batch_bytes / 32; /* the smallest events are ~30 bytes, 8-aligned */
 	l->batch = malloc(l->batch_cap);
 	l->offsets = malloc((size_t)l->offsets_cap * sizeof(uint32_t));
-	if (!l->batch || !l->offsets) {
+	l->cpus = malloc((size_t)l->offsets_cap * sizeof(uint16_t));
+	if (!l->batch || !l->offsets || !l->cpus) {
 		snprintf(err, sizeof(err), "out of memory");
 		goto cleanup;
 	}
-	napi_value bytes_ab, offsets_ab, bytes, offsets, handle;
+	napi_value bytes_ab, offsets_ab, cpus_ab, bytes, offsets, cpus, handle;
 	/* from here the ArrayBuffers own the batch memory */
 	OPEN_NAPI(napi_create_external_arraybuffer(env, l->batch, l->batch_cap, free_batch, NULL, &bytes_ab));
 	l->batch_owned = true;
 	OPEN_NAPI(napi_create_external_arraybuffer(env, l->offsets, l->offsets_cap * sizeof(uint32_t), free_batch,
 						   NULL, &offsets_ab));
 	l->offsets_owned = true;
+	OPEN_NAPI(napi_create_external_arraybuffer(env, l->cpus, l->offsets_cap * sizeof(uint16_t), free_batch, NULL,
+						   &cpus_ab));
+	l->cpus_owned = true;
 	OPEN_NAPI(napi_create_typedarray(env, napi_uint8_array, l->batch_cap, bytes_ab, 0, &bytes));
 	OPEN_NAPI(napi_create_typedarray(env, napi_uint32_array, l->offsets_cap, offsets_ab, 0, &offsets));
+	OPEN_NAPI(napi_create_typedarray(env, napi_uint16_array, l->offsets_cap, cpus_ab, 0, &cpus));
 	OPEN_NAPI(napi_create_reference(env, bytes, 1, &l->bytes_ref));
 	OPEN_NAPI(napi_create_reference(env, offsets, 1, &l->offsets_ref));
+	OPEN_NAPI(napi_create_reference(env, cpus, 1, &l->cpus_ref));
 	OPEN_NAPI(napi_create_external(env, l, live_finalize, NULL, &handle));
 	/* the external owns `l` now: a failure below is cleaned up by its finalizer */
 	NAPI_CALL(env, napi_add_env_cleanup_hook(env, env_cleanup, l));
@@ -608,6 +629,8 @@ cleanup:
 		free(l->batch);
 	if (!l->offsets_owned)
 		free(l->offsets);
+	if (!l->cpus_owned)
+		free(l->cpus);
 	free(l);
 	{
 		char msg[1400];

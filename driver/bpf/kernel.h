@@ -81,6 +81,7 @@
 #define K_CAP_DAC_OVERRIDE 1
 #define K_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE: PPM_CAP_* stop there */
 #define K_RLIMIT_NOFILE 7
+#define K_RLIMIT_RTTIME 15
 #define K_MM_FILEPAGES 0
 #define K_MM_ANONPAGES 1
 #define K_MM_SWAPENTS 2
@@ -356,6 +357,24 @@ static __always_inline __u16 ptrace_req_to_ppm(__u64 req)
 	case K_PTRACE_SETSIGMASK: return PPM_PTRACE_SETSIGMASK;
 	default: return PPM_PTRACE_UNKNOWN;
 	}
+}
+
+/* io_uring_params.flags as libs' modern probe converts them: IORING_SETUP_IOPOLL and
+ * _SQPOLL keep bits 0-1, SQ_AFF.._R_DISABLED (bits 2-6) move up one to PPM bits 3-7, and
+ * bit 0 also sets PPM_IORING_SQ_NEED_WAKEUP (IORING_SQ_NEED_WAKEUP is 1 << 0 too). */
+static __always_inline __u32 io_uring_setup_flags_to_ppm(__u32 f)
+{
+	__u32 r = (f & 3) | ((f & 0x7c) << 1);
+	if (f & 1)
+		r |= PPM_IORING_SQ_NEED_WAKEUP;
+	return r;
+}
+
+/* io_uring_params.features: PPM_IORING_FEAT_* are the kernel's bits 0-10, except that
+ * libs' modern probe never sets ENTER_EXT_ARG (bit 8: it tests a macro its build lacks). */
+static __always_inline __u32 io_uring_feats_to_ppm(__u32 f)
+{
+	return f & 0x6ff;
 }
 
 /* The dev_t encoding user space sees (new_encode_dev): minor's low byte, major, minor's rest. */

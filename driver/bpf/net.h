@@ -36,7 +36,7 @@ static __always_inline struct socket *file_socket(struct file *f)
 
 static __always_inline struct sock *fd_sock(__s64 fd)
 {
-	struct socket *sock = file_socket(fd_file(current_task(), fd));
+	struct socket *sock = file_socket(fd_file(fd));
 	return sock ? BPF_CORE_READ(sock, sk) : 0;
 }
 

@@ -2,10 +2,10 @@
 /*
  * Saker's syscall probe. Programs on BTF raw tracepoints:
  *
- *   sys_exit            one lookup in `selection`; unselected syscalls return there. A
- *                       selected syscall tail-calls its filler in `exit_calls` (indexed by
- *                       native number), or writes a GENERIC_X event when it has no event
- *                       type of its own.
+ *   sys_exit            one lookup in `selection`; unselected syscalls return there (and
+ *                       failed ones, with drop_failed_exit). A selected syscall tail-calls
+ *                       its filler in `exit_calls` (indexed by native number), or writes a
+ *                       GENERIC_X event when it has no event type of its own.
  *   sys_enter           attached only when enter events are wanted: the open family and
  *                       connect, whose user-memory arguments can change between the kernel's
  *                       read and the exit event's (TOCTOU); same lookup first.
@@ -108,7 +108,7 @@ static __always_inline __u32 open_flags_param(__u64 flags, struct file_id *id)
 static __always_inline void new_fd_identity(long ret, struct file_id *id)
 {
 	if (ret >= 0)
-		file_identity(fd_file(current_task(), ret), id);
+		file_identity(fd_file(ret), id);
 }
 
 SYS_EXIT(sx_open)
@@ -182,6 +182,28 @@ SYS_EXIT(sx_creat)
 	put_u32(s, id.dev);
 	put_u64(s, id.ino);
 	put_u16(s, id.overlay == 1 ? PPM_FD_UPPER_LAYER_CREAT : id.overlay == 2 ? PPM_FD_LOWER_LAYER_CREAT : 0);
+	evt_submit(s);
+	return 0;
+}
+
+/* Like openat, but the path is the opened file's own (there is no path argument). */
+SYS_EXIT(sx_open_by_handle_at)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPEN_BY_HANDLE_AT_X, 6);
+	if (!s)
+		return 0;
+	struct file_id id = {};
+	struct file *f = ret > 0 ? fd_file(ret) : 0;
+	file_identity(f, &id);
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0)); /* AT_FDCWD and PPM_AT_FDCWD are both -100 */
+	put_u32(s, open_flags_param(sys_arg(regs, 2), &id));
+	if (f)
+		put_file_path(s, f);
+	else
+		put_empty(s);
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
 	evt_submit(s);
 	return 0;
 }
@@ -533,7 +555,7 @@ static __always_inline int pipe_common(__u16 type, __u32 nparams, struct pt_regs
 	}
 	struct file_id id = {};
 	if (ret == 0)
-		file_identity(fd_file(current_task(), fds[0]), &id);
+		file_identity(fd_file(fds[0]), &id);
 	put_s64(s, ret);
 	put_s64(s, fds[0]);
 	put_s64(s, fds[1]);
@@ -556,6 +578,29 @@ SYS_EXIT(sx_memfd_create)
 	put_ustr(s, sys_arg(regs, 0));
 	/* MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB keep their bits in PPM_MFD_* */
 	put_u32(s, (__u32)sys_arg(regs, 1) & 7);
+	evt_submit(s);
+	return 0;
+}
+
+/* The ring's sizes, flags and features from struct io_uring_params (the kernel writes
+ * back sq_entries, cq_entries and features); zeros when it cannot be read. */
+SYS_EXIT(sx_io_uring_setup)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_IO_URING_SETUP_X, 8);
+	if (!s)
+		return 0;
+	/* the uapi struct's first six u32: sq_entries, cq_entries, flags, sq_thread_cpu,
+	 * sq_thread_idle, features */
+	__u32 p[6] = {};
+	bpf_probe_read_user(p, sizeof(p), (const void *)sys_arg(regs, 1));
+	put_s64(s, ret);
+	put_u32(s, (__u32)sys_arg(regs, 0));
+	put_u32(s, p[0]);
+	put_u32(s, p[1]);
+	put_u32(s, io_uring_setup_flags_to_ppm(p[2]));
+	put_u32(s, p[3]);
+	put_u32(s, p[4]);
+	put_u32(s, io_uring_feats_to_ppm(p[5]));
 	evt_submit(s);
 	return 0;
 }
@@ -701,6 +746,36 @@ SYS_EXIT(sx_shutdown)
 	put_s64(s, ret);
 	put_s64(s, arg_fd(regs, 0));
 	put_u8(s, how <= 2 ? (__u8)how : 0xff); /* PPM_SHUT_* equal SHUT_*; unknown is 0xffff cut to u8 as libs does */
+	evt_submit(s);
+	return 0;
+}
+
+/* The new pair's socket (source) and its peer, as kernel addresses: how libs links the
+ * two fds of a unix socketpair. */
+SYS_EXIT(sx_socketpair)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_SOCKETPAIR_X, 8);
+	if (!s)
+		return 0;
+	__s32 fds[2] = { -1, -1 };
+	__u64 source = 0, peer = 0;
+	if (ret == 0) {
+		bpf_probe_read_user(fds, sizeof(fds), (const void *)sys_arg(regs, 3));
+		struct socket *sock = file_socket(fd_file(fds[0]));
+		if (sock) {
+			struct sock *sk = BPF_CORE_READ(sock, sk);
+			source = (__u64)sk;
+			peer = (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
+		}
+	}
+	put_s64(s, ret);
+	put_s64(s, fds[0]);
+	put_s64(s, fds[1]);
+	put_u64(s, source);
+	put_u64(s, peer);
+	put_u32(s, family_to_ppm((__u16)sys_arg(regs, 0)));
+	put_u32(s, (__u32)sys_arg(regs, 1));
+	put_u32(s, (__u32)sys_arg(regs, 2));
 	evt_submit(s);
 	return 0;
 }
@@ -994,6 +1069,99 @@ SYS_EXIT(sx_capset)
 	return 0;
 }
 
+/* PPM_RLIMIT_* equal Linux's RLIMIT_* up to RLIMIT_RTTIME; anything else is unknown. */
+static __always_inline __u8 rlimit_resource_to_ppm(__u64 resource)
+{
+	return resource <= K_RLIMIT_RTTIME ? (__u8)resource : PPM_RLIMIT_UNKNOWN;
+}
+
+SYS_EXIT(sx_setrlimit)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SETRLIMIT_X, 4);
+	if (!s)
+		return 0;
+	__s64 rl[2] = {}; /* struct rlimit: rlim_cur, rlim_max */
+	bpf_probe_read_user(rl, sizeof(rl), (const void *)sys_arg(regs, 1));
+	put_s64(s, ret);
+	put_s64(s, rl[0]);
+	put_s64(s, rl[1]);
+	put_u8(s, rlimit_resource_to_ppm(sys_arg(regs, 0)));
+	evt_submit(s);
+	return 0;
+}
+
+/* The old limits only when the call succeeded (the kernel fills them then); -1 else, and
+ * 0 when there is no old-limits buffer (the failed read zeroes them, as libs sends). */
+SYS_EXIT(sx_prlimit64)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_PRLIMIT_X, 7);
+	if (!s)
+		return 0;
+	__s64 nrl[2] = {}, orl[2] = { -1, -1 };
+	bpf_probe_read_user(nrl, sizeof(nrl), (const void *)sys_arg(regs, 2));
+	if (ret == 0)
+		bpf_probe_read_user(orl, sizeof(orl), (const void *)sys_arg(regs, 3));
+	put_s64(s, ret);
+	put_s64(s, nrl[0]);
+	put_s64(s, nrl[1]);
+	put_s64(s, orl[0]);
+	put_s64(s, orl[1]);
+	put_s64(s, arg_fd(regs, 0)); /* pid, an int like an fd */
+	put_u8(s, rlimit_resource_to_ppm(sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+/* option (PPM_PR_* are Linux's PR_* values), then arg2 as a string for the name options,
+ * read through for PR_GET_CHILD_SUBREAPER, else as a number. */
+SYS_EXIT(sx_prctl)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_PRCTL_X, 4);
+	if (!s)
+		return 0;
+	__u32 option = (__u32)sys_arg(regs, 0);
+	__u64 arg2 = sys_arg(regs, 1);
+	put_s64(s, ret);
+	put_u32(s, option);
+	if (option == PPM_PR_SET_NAME || option == PPM_PR_GET_NAME) {
+		put_ustr(s, arg2);
+		put_s64(s, 0);
+	} else if (option == PPM_PR_GET_CHILD_SUBREAPER) {
+		__s32 reaper = 0;
+		bpf_probe_read_user(&reaper, sizeof(reaper), (const void *)arg2);
+		put_empty(s);
+		put_s64(s, reaper);
+	} else {
+		put_empty(s);
+		put_s64(s, (__s64)arg2);
+	}
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_setns)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_SETNS_X, 3);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u32(s, clone_flags_to_ppm((__u32)sys_arg(regs, 1)));
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_unshare)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_UNSHARE_X, 2);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_u32(s, clone_flags_to_ppm((__u32)sys_arg(regs, 0)));
+	evt_submit(s);
+	return 0;
+}
+
 /* =============================== processes =============================== */
 
 /* Params 4-14 of execve and clone events: tid, pid, ptid, cwd, fdlimit, pgft_maj,
@@ -1158,7 +1326,7 @@ SYS_EXIT(sx_clone)
 {
 	if (ret == 0)
 		return 0;
-	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = (__u32)regs->orig_ax;
 	struct scratch *s = evt_begin(clone_event_type(nr), 21);
 	if (!s)
 		return 0;
@@ -1172,7 +1340,7 @@ SYS_EXIT(sx_clone_2)
 	struct scratch *s = evt_continue();
 	if (!s)
 		return 0;
-	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = (__u32)regs->orig_ax;
 	put_clone_tail(s, current_task(), clone_syscall_flags(regs, nr), ret);
 	evt_submit(s);
 	return 0;
@@ -1258,6 +1426,14 @@ struct {
 		[__NR_pidfd_getfd] = (void *)&sx_pidfd_getfd,
 		[__NR_close_range] = (void *)&sx_close_range,
 		[__NR_capset] = (void *)&sx_capset,
+		[__NR_socketpair] = (void *)&sx_socketpair,
+		[__NR_setrlimit] = (void *)&sx_setrlimit,
+		[__NR_prlimit64] = (void *)&sx_prlimit64,
+		[__NR_prctl] = (void *)&sx_prctl,
+		[__NR_setns] = (void *)&sx_setns,
+		[__NR_unshare] = (void *)&sx_unshare,
+		[__NR_open_by_handle_at] = (void *)&sx_open_by_handle_at,
+		[__NR_io_uring_setup] = (void *)&sx_io_uring_setup,
 		[__NR_execve] = (void *)&sx_execve,
 		[__NR_execveat] = (void *)&sx_execveat,
 		[__NR_clone] = (void *)&sx_clone,
@@ -1272,7 +1448,7 @@ struct {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 nr = (__u32)BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = (__u32)regs->orig_ax;
 	if (nr >= SAKER_SYSCALLS)
 		return 0; /* -1: no syscall (cancelled by seccomp or ptrace) */
 	__u8 sel = selected(nr);
@@ -1280,6 +1456,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	if (in_compat_syscall())
 		return 0; /* ia32 numbers differ: not supported yet */
+	if (drop_failed_exit && ret < 0)
+		return 0; /* engine.*.drop_failed_exit, as libs: no exit event of a failed syscall */
 	if (sel & SAKER_SEL_EXIT) {
 		bpf_tail_call(ctx, &exit_calls, nr);
 		/* no filler for this syscall in this probe */
@@ -1398,7 +1576,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 static __always_inline __u32 current_syscall(void)
 {
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	return (__u32)BPF_CORE_READ(regs, orig_ax);
+	return (__u32)regs->orig_ax;
 }
 
 static __always_inline bool kernel_thread(struct task_struct *t)

@@ -27,6 +27,11 @@
 /* The largest event the probe writes (scap limit: param lengths are u16). */
 #define SAKER_MAX_EVENT 65536
 
+/* Each ring buffer record is one event followed by the number of the CPU it was written
+ * on (u16): the scap event header has no room for it, and one ring serves every CPU.
+ * Twin: RECORD_CPU_BYTES in src/sources/live/layout.ts. */
+#define SAKER_RECORD_CPU_BYTES 2
+
 /*
  * Per-CPU counters, one entry of the `counters` BPF_MAP_TYPE_PERCPU_ARRAY.
  * Twin: COUNTERS in src/sources/live/layout.ts (decoded from the raw per-CPU bytes

@@ -56,28 +56,29 @@ struct task_struct___audit {
 
 /* ---- the current task ---- */
 
+/* A pointer the verifier knows: its fields, and the structs they point to, are read with
+ * plain loads (BPF_CORE_READ on it still works, at the cost of a helper call per hop). */
 static __always_inline struct task_struct *current_task(void)
 {
-	return (struct task_struct *)bpf_get_current_task();
+	return bpf_get_current_task_btf();
 }
 
 /* True for an ia32 syscall on x86_64: their numbers are not the native ones. */
 static __always_inline bool in_compat_syscall(void)
 {
-	__u32 status = BPF_CORE_READ(current_task(), thread_info.status);
-	return status & K_TS_COMPAT;
+	return current_task()->thread_info.status & K_TS_COMPAT;
 }
 
 /* Syscall argument i from the saved user registers (x86_64 syscall ABI). */
 static __always_inline __u64 sys_arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	default: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	default: return regs->r9;
 	}
 }
 
@@ -210,34 +211,71 @@ static __always_inline __u32 task_tty(struct task_struct *t)
 
 /* ---- files ---- */
 
-static __always_inline struct file *fd_file(struct task_struct *t, __s64 fd)
+/* The file behind `fd` in the current task. The walk to the fd array is made of BTF
+ * loads (no helper calls); the array slot takes one probe read, as the verifier types a
+ * pointer to pointers as a plain number. */
+static __always_inline struct file *fd_file(__s64 fd)
 {
 	if (fd < 0)
 		return 0;
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt)
+	struct fdtable *fdt = current_task()->files->fdt;
+	if (fd >= (__s64)fdt->max_fds) /* also when files or fdt is NULL: the loads give 0 */
 		return 0;
-	if (fd >= (__s64)BPF_CORE_READ(fdt, max_fds))
-		return 0;
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file **fds = fdt->fd;
 	struct file *f = 0;
 	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffff]);
 	return f;
 }
 
-/* 0, or PPM_OVERLAY_UPPER (1) / PPM_OVERLAY_LOWER (2) for a file on overlayfs. The upper
- * dentry pointer follows the vfs inode inside struct ovl_inode. */
-static __always_inline int overlay_layer(struct file *f)
+/* Neighbouring fields of one kernel struct in a single probe read: each helper call costs
+ * more than copying a few dozen bytes, and the open family reads seven fields per event.
+ * The offsets are CO-RE relocated, so a span follows the running kernel's layout; a span
+ * longer than SPAN_MAX fails and the caller reads field by field. */
+#define SPAN_MAX 128
+
+struct span {
+	__u8 b[SPAN_MAX];
+	__u32 lo;
+};
+
+static __always_inline __u32 min_u32(__u32 a, __u32 b) { return a < b ? a : b; }
+static __always_inline __u32 max_u32(__u32 a, __u32 b) { return a > b ? a : b; }
+
+#define FIELD_END(type, field) \
+	((__u32)bpf_core_field_offset(type, field) + (__u32)bpf_core_field_size(type, field))
+
+static __always_inline bool span_read(struct span *sp, const void *obj, __u32 lo, __u32 hi)
 {
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	if (BPF_CORE_READ(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
-		return 0;
+	lo &= ~7u; /* fields keep their natural alignment inside the span (SPAN_GET masks) */
+	__u32 len = hi - lo;
+	if (!obj || len == 0 || len > SPAN_MAX)
+		return false;
+	sp->lo = lo;
+	return bpf_probe_read_kernel(sp->b, len, (const char *)obj + lo) == 0;
+}
+
+#define SPAN_GET(sp, vtype, type, field) \
+	(*(vtype *)&(sp)->b[((__u32)bpf_core_field_offset(type, field) - (sp)->lo) & (SPAN_MAX - sizeof(vtype))])
+
+/* 0, or PPM_OVERLAY_UPPER (1) / PPM_OVERLAY_LOWER (2) for dentry `d` of an overlayfs file
+ * (the caller checked the magic). The upper dentry pointer follows the vfs inode inside
+ * struct ovl_inode. */
+static __always_inline int overlay_layer_of(struct dentry *d)
+{
 	char *vfs_inode = (char *)BPF_CORE_READ(d, d_inode);
 	struct dentry *upper = 0;
 	bpf_probe_read_kernel(&upper, sizeof(upper), vfs_inode + bpf_core_type_size(struct inode));
 	if (upper && BPF_CORE_READ(upper, d_inode, i_ino))
 		return 1;
 	return 2;
+}
+
+static __always_inline int overlay_layer(struct file *f)
+{
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	if (BPF_CORE_READ(d, d_sb, s_magic) != K_OVERLAYFS_SUPER_MAGIC)
+		return 0;
+	return overlay_layer_of(d);
 }
 
 struct file_id {
@@ -247,15 +285,53 @@ struct file_id {
 	bool created;
 };
 
+/* dev, ino, FMODE_CREATED and the overlay layer of `f`, in three probe reads (file, inode,
+ * super block) where the fields fit their spans. The super block is the inode's: for a
+ * file the user opened it is the dentry's too, on overlayfs as elsewhere. */
 static __always_inline void file_identity(struct file *f, struct file_id *out)
 {
 	if (!f)
 		return;
-	struct inode *i = BPF_CORE_READ(f, f_inode);
-	out->dev = encode_dev(BPF_CORE_READ(i, i_sb, s_dev));
-	out->ino = BPF_CORE_READ(i, i_ino);
-	out->created = BPF_CORE_READ(f, f_mode) & K_FMODE_CREATED;
-	out->overlay = overlay_layer(f);
+	struct span sp;
+	struct inode *i;
+	struct dentry *d;
+	__u32 mode;
+	__u32 lo = min_u32(min_u32(bpf_core_field_offset(struct file, f_mode), bpf_core_field_offset(struct file, f_inode)),
+			   bpf_core_field_offset(struct file, f_path.dentry));
+	__u32 hi = max_u32(max_u32(FIELD_END(struct file, f_mode), FIELD_END(struct file, f_inode)),
+			   FIELD_END(struct file, f_path.dentry));
+	if (span_read(&sp, f, lo, hi)) {
+		i = SPAN_GET(&sp, struct inode *, struct file, f_inode);
+		d = SPAN_GET(&sp, struct dentry *, struct file, f_path.dentry);
+		mode = SPAN_GET(&sp, __u32, struct file, f_mode);
+	} else {
+		i = BPF_CORE_READ(f, f_inode);
+		d = BPF_CORE_READ(f, f_path.dentry);
+		mode = BPF_CORE_READ(f, f_mode);
+	}
+	struct super_block *sb;
+	lo = min_u32(bpf_core_field_offset(struct inode, i_sb), bpf_core_field_offset(struct inode, i_ino));
+	hi = max_u32(FIELD_END(struct inode, i_sb), FIELD_END(struct inode, i_ino));
+	if (span_read(&sp, i, lo, hi)) {
+		sb = SPAN_GET(&sp, struct super_block *, struct inode, i_sb);
+		out->ino = SPAN_GET(&sp, __u64, struct inode, i_ino);
+	} else {
+		sb = BPF_CORE_READ(i, i_sb);
+		out->ino = BPF_CORE_READ(i, i_ino);
+	}
+	__u32 dev, magic;
+	lo = min_u32(bpf_core_field_offset(struct super_block, s_dev), bpf_core_field_offset(struct super_block, s_magic));
+	hi = max_u32(FIELD_END(struct super_block, s_dev), FIELD_END(struct super_block, s_magic));
+	if (span_read(&sp, sb, lo, hi)) {
+		dev = SPAN_GET(&sp, __u32, struct super_block, s_dev);
+		magic = (__u32)SPAN_GET(&sp, __u64, struct super_block, s_magic);
+	} else {
+		dev = BPF_CORE_READ(sb, s_dev);
+		magic = (__u32)BPF_CORE_READ(sb, s_magic);
+	}
+	out->dev = encode_dev(dev);
+	out->created = mode & K_FMODE_CREATED;
+	out->overlay = magic == K_OVERLAYFS_SUPER_MAGIC ? overlay_layer_of(d) : 0;
 }
 
 static __always_inline void inode_times(struct inode *i, __u64 *ctime, __u64 *mtime)
@@ -403,19 +479,39 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 {
 	struct kernfs_node___v6_15 *n = (void *)kn;
 	if (bpf_core_field_exists(n->__parent))
-		return BPF_CORE_READ(n, __parent);
+		return n->__parent;
 	struct kernfs_node___old *o = (void *)kn;
-	return BPF_CORE_READ(o, parent);
+	return o->parent;
 }
 
-static __always_inline __u16 push_cgroup(struct scratch *s, struct task_struct *t, int id)
+/* The last cgroup path written, so the next controller in the same cgroup copies it. */
+struct cgroup_seen {
+	struct cgroup *cg;
+	__u64 pos;
+	__u16 len;
+};
+
+/* One "subsys=/path" string of task `t` (a BTF pointer: the walk is made of plain loads;
+ * the name pointers take probe reads, as the verifier lets no helper read through a
+ * `char *` loaded that way). Under cgroup v2 every controller is in the same
+ * cgroup: its path is copied from the previous controller's instead of walked again. */
+static __always_inline __u16 push_cgroup(struct scratch *s, struct task_struct *t, int id, struct cgroup_seen *seen)
 {
-	const char *ss_name = BPF_CORE_READ(t, cgroups, subsys[id], ss, name);
-	__u16 total = push_str(s, ss_name, 64, false);
+	struct cgroup_subsys_state *css = t->cgroups->subsys[id];
+	__u16 total = push_str(s, BPF_CORE_READ(css->ss, name), 64, false);
 	if (!total)
 		return 0;
 	poke_prev(s, '=');
-	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, subsys[id], cgroup, kn);
+	struct cgroup *cg = css->cgroup;
+	__u64 start = s->pos;
+	if (cg && cg == seen->cg) {
+		__u32 len = seen->len & (MAX_PATH * 2 - 1);
+		if (len && !bpf_probe_read_kernel(&s->data[start & EVT_MASK], len, &s->data[seen->pos & EVT_MASK])) {
+			s->pos += len;
+			return total + len;
+		}
+	}
+	struct kernfs_node *kn = cg ? cg->kn : 0;
 	const char *names[CGROUP_DEPTH] = {};
 	int n = 0;
 
@@ -432,37 +528,36 @@ static __always_inline __u16 push_cgroup(struct scratch *s, struct task_struct *
 	if (n == 0) {
 		push_u8(s, '/');
 		push_u8(s, 0);
-		return total + 2;
-	}
-
-	for (int i = CGROUP_DEPTH - 1; i >= 0; i--) {
-		if (i < n) {
-			push_u8(s, '/');
-			total++;
-			__u16 k = push_str(s, names[i], 256, false);
-			if (k) { /* drop the NUL: the next '/' or the final NUL takes its place */
-				s->pos--;
-				total += k - 1;
+	} else {
+		for (int i = CGROUP_DEPTH - 1; i >= 0; i--) {
+			if (i < n) {
+				push_u8(s, '/');
+				if (push_str(s, names[i], 256, false))
+					s->pos--; /* drop the NUL: the next '/' or the final NUL takes its place */
 			}
 		}
+		push_u8(s, 0);
 	}
-	push_u8(s, 0);
-	return total + 1;
+	seen->cg = cg;
+	seen->pos = start;
+	seen->len = (__u16)(s->pos - start);
+	return total + seen->len;
 }
 
 static __always_inline void put_cgroups(struct scratch *s, struct task_struct *t)
 {
+	struct cgroup_seen seen = {};
 	__u16 total = 0;
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuset_cgrp_id))
-		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id));
+		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuset_cgrp_id), &seen);
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id))
-		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id));
+		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id), &seen);
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, cpuacct_cgrp_id))
-		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id));
+		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, cpuacct_cgrp_id), &seen);
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, io_cgrp_id))
-		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id));
+		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, io_cgrp_id), &seen);
 	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id));
+		total += push_cgroup(s, t, bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id), &seen);
 	put_len(s, total);
 }
 

@@ -73,6 +73,7 @@ const volatile __u64 boot_time = 0;                     /* epoch ns at boot */
 const volatile __u64 wakeup_bytes = 1 << 20;            /* see evt_submit */
 const volatile __u16 ppm_sc_of_nr[SAKER_SYSCALLS] = {}; /* native nr -> ppm_sc (generic events) */
 const volatile __u32 ignore_tgid = 0;                    /* the agent's own process: not sent */
+const volatile bool drop_failed_exit = false;           /* failed syscalls are not sent */
 
 static __always_inline struct saker_counters *counters_get(void)
 {
@@ -206,7 +207,8 @@ static __always_inline void poke_prev(struct scratch *s, __u8 c)
 	s->data[(s->pos - 1) & EVT_MASK] = c;
 }
 
-/* Finishes the event: writes its length and copies it into the ring buffer. */
+/* Finishes the event: writes its length and copies it, with the CPU after it (see
+ * SAKER_RECORD_CPU_BYTES), into the ring buffer. */
 static __always_inline void evt_submit(struct scratch *s)
 {
 	struct saker_counters *c = counters_get();
@@ -218,6 +220,9 @@ static __always_inline void evt_submit(struct scratch *s)
 		return;
 	}
 	*(__u32 *)&s->data[PPM_HDR_LEN] = (__u32)len;
+	/* past the event: the temporaries' half, free by now */
+	*(__u16 *)&s->data[len & TMP_MASK] = (__u16)bpf_get_smp_processor_id();
+	len += SAKER_RECORD_CPU_BYTES;
 	/* Wake the reader only when the unread data crosses wakeup_bytes; the reader also
 	 * drains on a timer. The ring's default (wake whenever the reader has caught up)
 	 * woke Node every ~4 events under load: 5.2x the workload's time instead of 1.9x

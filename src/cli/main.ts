@@ -16,7 +16,6 @@ import type { SyscallEvent } from '../sources/syscall/event.js'
 import { openReplay, replay } from '../sources/syscall/replay.js'
 import { DropMonitor } from '../engine/drops.js'
 import { RuleMatcher, RuleStats } from '../engine/matcher.js'
-import { openK8sAuditSource, k8sAuditPluginOf } from '../sources/k8saudit/source.js'
 import type { K8sAuditEvent } from '../sources/k8saudit/event.js'
 import type { LiveCompanion } from '../sources/live/run.js'
 import { onStopSignals } from '../sources/live/signals.js'
@@ -135,6 +134,8 @@ async function run(opts: Options): Promise<number> {
  * signal, -M, or a source that ends (a replayed audit file), as Falco runs them.
  */
 async function runSources(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+  // imported here: the audit source brings the webhook server (http, https, tls), which replay never needs
+  const { openK8sAuditSource, k8sAuditPluginOf } = await import('../sources/k8saudit/source.js')
   const k8sEntry = k8sAuditPluginOf(config.plugins)
   const loaded = ['syscall', ...(k8sEntry ? ['k8s_audit'] : [])]
   const enabled = selectSources(loaded, opts)
@@ -257,20 +258,27 @@ function loadConfiguration(opts: Options): SakerConfig {
   return config
 }
 
+/** The container plugin's fields flagged as suggested output formats (extract.cpp), in its order. */
+const SUGGESTED_FIELDS = ['container.id', 'container.name', 'container.image.repository', 'container.image.tag', 'k8s.pod.name', 'k8s.ns.name']
+
 function extraOutputs(config: SakerConfig, opts: Options): { source: string; tags: string[]; rule: string; format: string; key: string }[] {
   const extras = []
   for (const a of config.append_output) {
     const base = { source: a.match.source ?? '', tags: a.match.tags, rule: a.match.rule ?? '' }
     if (a.extra_output !== '') extras.push({ ...base, format: a.extra_output, key: '' })
+    // the container plugin's suggested fields, "foo_bar=%foo.bar" each (Falco's add_suggested_output);
+    // no other source has suggested fields
+    if (a.suggested_output && (base.source === '' || base.source === 'syscall')) {
+      for (const f of SUGGESTED_FIELDS) extras.push({ ...base, source: 'syscall', format: `${f.replaceAll('.', '_')}=%${f}`, key: '' })
+    }
     for (const f of a.extra_fields) extras.push({ ...base, format: f.format, key: f.name })
   }
-  // -p (deprecated): -pc / -pk append container / k8s details to syscall alerts; anything else is a format for every alert
+  // -p (deprecated): Falco 0.44 ignores -pc / -pk (append_output's suggested_output gives the
+  // container and k8s fields now); anything else is a format for every alert
   const p = opts.printAdditional
   if (p !== undefined) {
-    if (p === 'c' || p === 'container') extras.push({ source: 'syscall', tags: [], rule: '', format: 'container_id=%container.id container_name=%container.name', key: '' })
-    else if (p === 'k' || p === 'kubernetes') {
-      extras.push({ source: 'syscall', tags: [], rule: '', format: 'k8s_ns=%k8s.ns.name k8s_pod_name=%k8s.pod.name container_id=%container.id container_name=%container.name', key: '' })
-    } else extras.push({ source: '', tags: [], rule: '', format: p, key: '' })
+    log.log('warning', 'The -p/--print option is deprecated and will be removed. Use -o append_output=... instead.')
+    if (p !== 'c' && p !== 'container' && p !== 'k' && p !== 'kubernetes') extras.push({ source: '', tags: [], rule: '', format: p, key: '' })
   }
   return extras
 }

@@ -5,7 +5,7 @@
 // are null nodes, only the first document of a stream counts, an alias is the same node as its
 // anchor, and a repeated map key keeps its first value (yaml-cpp finds the first one on lookup).
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
+import { createRequire } from 'node:module'
 import type { Document, Node as YamlNode } from 'yaml'
 import { yamlCppWhat } from './errors.js'
 import { YNode } from './node.js'
@@ -18,11 +18,17 @@ export class YamlSyntaxError extends Error {}
 // laughs" document). Refuse documents whose expanded size passes this bound.
 const MAX_EXPANDED_NODES = 1_000_000
 
+// The yaml package, loaded on first use: a run without a configuration file parses no YAML
+// here, and loading it is ~20 ms of a start.
+let yamlModule: typeof import('yaml') | null = null
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'))
+
 const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL'])
 const NULL_TAG = 'tag:yaml.org,2002:null'
 
 /** Parse YAML text into a YNode; an empty stream gives a null node. */
 export function parseYaml(text: string): YNode {
+  const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } = yaml()
   const lines = new LineCounter()
   const docs = parseAllDocuments(text, {
     lineCounter: lines,
@@ -99,7 +105,7 @@ export function parseYaml(text: string): YNode {
 function keyText(key: unknown): string {
   // Falco reads keys as strings; a non-scalar key is not something it can address anyway.
   if (key === null || key === undefined) return ''
-  if (isScalar(key)) return key.value === null || key.value === undefined ? '' : String(key.value)
+  if (yaml().isScalar(key)) return key.value === null || key.value === undefined ? '' : String(key.value)
   return String(key)
 }
 

@@ -5,6 +5,7 @@
 
 import http2 from 'node:http2'
 import net from 'node:net'
+import { deadline } from './timer.js'
 
 /** gRPC status codes the clients act on. */
 export const GRPC = { OK: 0, CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const
@@ -101,16 +102,16 @@ export class GrpcChannel {
       const finish = (r: GrpcReply): void => {
         if (done) return
         done = true
-        clearTimeout(timer)
+        timer.clear()
         if (!req.destroyed) req.close(http2.constants.NGHTTP2_CANCEL)
         resolve(r)
       }
-      const timer = setTimeout(() => finish({ ok: false, code: GRPC.DEADLINE_EXCEEDED, message: `no answer in ${timeoutMs} ms` }), timeoutMs)
+      const timer = deadline(timeoutMs, () => finish({ ok: false, code: GRPC.DEADLINE_EXCEEDED, message: `no answer in ${timeoutMs} ms` }))
       let req: http2.ClientHttp2Stream
       try {
         req = this.open(path, body, metadata, timeoutMs)
       } catch (e) {
-        clearTimeout(timer)
+        timer.clear()
         resolve({ ok: false, code: GRPC.UNAVAILABLE, message: (e as Error).message })
         return
       }

@@ -6,7 +6,8 @@
 //    exist yet, or whose runtime does not answer, is tried again later. Falco looks only at
 //    start, so a runtime started after it (or a node where Falco wins the boot race) gives no
 //    metadata until Falco restarts. A runtime whose event stream breaks (it stopped or
-//    restarted) is marked down and probed again at once.
+//    restarted) is marked down and probed again at once. A lookup probes the sockets not up
+//    right away too: an unknown container may be the first of a runtime that just started.
 //  - When a runtime comes up: the lookups that found nothing are retried, its containers are
 //    listed into the cache, and cached containers it no longer has are dropped.
 //  - lookup() asks the runtimes that are up, the hinted ones first, all at once; the best
@@ -28,6 +29,8 @@ import { CriClient } from './cri.js'
 import { DockerClient } from './docker.js'
 import { GrpcChannel } from './grpc.js'
 import { shortId } from './record.js'
+import { deadline } from './timer.js'
+import type { Deadline } from './timer.js'
 import type { ContainerRecord, EngineKind } from './record.js'
 
 export interface MetadataOptions {
@@ -87,6 +90,8 @@ interface Endpoint {
   watch: Watch | null
   /** false once the runtime said it has no event stream. */
   canWatch: boolean
+  /** Date.now() of the last probe's start. */
+  probedAt: number
 }
 
 const DEFAULT_ORDER: readonly EngineKind[] = ENGINE_KINDS // podman, docker, cri, containerd
@@ -95,11 +100,11 @@ const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
 /** Waits for `p`, at most `ms` (the timer is cleared either way). */
 async function within(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
+  let timer: Deadline | undefined
   try {
-    await Promise.race([p, new Promise<void>(r => { timer = setTimeout(r, Math.max(0, ms)) })])
+    await Promise.race([p, new Promise<void>(r => { timer = deadline(Math.max(0, ms), r) })])
   } finally {
-    clearTimeout(timer)
+    timer?.clear()
   }
 }
 
@@ -156,10 +161,12 @@ export class ContainerMetadata {
   constructor(opts: MetadataOptions = {}) {
     const cfg = opts.config ?? containerEngineConfig().config
     this.endpoints = (opts.clients ?? clientsFor(cfg)).map(client => ({
-      client, state: 'absent' as EndpointState, detail: 'not looked for yet', probing: null, watch: null, canWatch: true,
+      client, state: 'absent' as EndpointState, detail: 'not looked for yet', probing: null, watch: null, canWatch: true, probedAt: 0,
     }))
-    this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 2000
-    this.callTimeoutMs = opts.callTimeoutMs ?? 1000
+    // generous: a Saker busy with a burst of events turns its event loop slowly, and a
+    // runtime marked down for a late answer gives no metadata until it is probed again
+    this.lookupTimeoutMs = opts.lookupTimeoutMs ?? 3000
+    this.callTimeoutMs = opts.callTimeoutMs ?? 3000
     this.notFoundRetryMs = opts.notFoundRetryMs ?? 150
     this.retryIntervalMs = opts.retryIntervalMs ?? 30
     this.discoveryIntervalMs = opts.discoveryIntervalMs ?? 1000
@@ -265,9 +272,19 @@ export class ContainerMetadata {
   private async query(key: string, id: string, hint: LookupHint, t0: number): Promise<LookupOutcome> {
     const deadline = t0 + this.lookupTimeoutMs
     const left = (): number => deadline - Date.now()
-    // Right after start, or while a socket that just appeared is probed, wait for that
-    // (within the bound) rather than answer "no runtime".
-    const pending = [this.firstDiscovery, ...this.endpoints.map(ep => ep.probing)].filter((p): p is Promise<void> => p !== null)
+    // A container nobody knows may be the first of a runtime that just started (or came
+    // back): look for the sockets not up now, not at the next discovery round (whose timer a
+    // busy event loop delays). While sockets are probed, wait for those of the hinted
+    // runtimes (all of them when none is up), within the bound, rather than answer "no
+    // runtime"; a slow unrelated runtime must not hold the lookup.
+    for (const ep of this.endpoints) {
+      if (ep.state !== 'up' && ep.probing === null && t0 - ep.probedAt >= 100) void this.probe(ep)
+    }
+    const noneUp = !this.endpoints.some(ep => ep.state === 'up')
+    const pending = this.endpoints
+      .filter(ep => noneUp || hint.engines.length === 0 || hint.engines.includes(ep.client.engine))
+      .map(ep => ep.probing)
+      .filter((p): p is Promise<void> => p !== null)
     if (pending.length > 0) await within(Promise.all(pending), left())
     const qid = hint.fullId !== '' && hint.fullId.startsWith(key) ? hint.fullId : id
     let reason = ''
@@ -377,6 +394,7 @@ export class ContainerMetadata {
 
   private probe(ep: Endpoint): Promise<void> {
     if (ep.probing !== null) return ep.probing
+    ep.probedAt = Date.now()
     ep.probing = (async () => {
       try {
         await stat(ep.client.socket)

@@ -2,6 +2,7 @@
 // document within a time bound, or follow a stream of JSON lines (/events). Never rejects.
 
 import http from 'node:http'
+import { deadline } from './timer.js'
 
 export type HttpReply =
   | { ok: true; status: number; body: unknown }
@@ -25,7 +26,7 @@ export class UnixHttp {
       const finish = (r: HttpReply): void => {
         if (done) return
         done = true
-        clearTimeout(timer)
+        timer.clear()
         resolve(r)
       }
       const req = http.request({ socketPath: this.socketPath, path, method: 'GET', agent: this.agent, headers: { host: 'docker' } }, res => {
@@ -57,10 +58,10 @@ export class UnixHttp {
         })
         res.on('error', e => finish({ ok: false, status: 0, reason: e.message, unavailable: true }))
       })
-      const timer = setTimeout(() => {
+      const timer = deadline(timeoutMs, () => {
         req.destroy()
         finish({ ok: false, status: 0, reason: `no answer in ${timeoutMs} ms`, unavailable: false })
-      }, timeoutMs)
+      })
       req.on('error', (e: NodeJS.ErrnoException) =>
         finish({ ok: false, status: 0, reason: e.code ?? e.message, unavailable: isUnavailable(e.code) }))
       req.end()

@@ -65,10 +65,17 @@ export class Ruleset {
   private reindex(): void {
     const active = this.enabledRules
     this.anyType = active.filter((r) => r.evttypes === 'all')
-    this.byType = new Array(this.eventTypeCount)
-    for (let t = 0; t < this.eventTypeCount; t++) {
-      const list = active.filter((r) => r.evttypes === 'all' || r.evttypes.has(t))
-      this.byType[t] = list.length === 0 ? NO_RULES : list
+    // each rule into the lists of its types, in load order (one pass over the rules, rather
+    // than one over every rule per type)
+    const lists: CompiledRule[][] = []
+    for (const r of active) {
+      if (r.evttypes === 'all') {
+        for (let t = 0; t < this.eventTypeCount; t++) (lists[t] ??= []).push(r)
+      } else {
+        for (const t of r.evttypes) if (t < this.eventTypeCount) (lists[t] ??= []).push(r)
+      }
     }
+    this.byType = new Array(this.eventTypeCount)
+    for (let t = 0; t < this.eventTypeCount; t++) this.byType[t] = lists[t] ?? NO_RULES
   }
 }

@@ -281,8 +281,23 @@ const EMPTY: FlagTable = []
  * Bits no entry names are dropped silently.
  */
 export function resolveFlags(table: string, value: number, enumLike: boolean): string {
-  const entries = FLAG_TABLES[table] ?? EMPTY
+  // a few values recur (an open's flags): each table's texts are kept, up to a bound
+  const key = enumLike ? '=' + table : table
+  let cache = resolvedCache.get(key)
+  if (cache === undefined) resolvedCache.set(key, (cache = new Map()))
   const initial = value >>> 0
+  let text = cache.get(initial)
+  if (text === undefined) {
+    text = resolveFlagsOnce(FLAG_TABLES[table] ?? EMPTY, initial, enumLike)
+    if (cache.size < MAX_RESOLVED_PER_TABLE) cache.set(initial, text)
+  }
+  return text
+}
+
+const MAX_RESOLVED_PER_TABLE = 1024
+const resolvedCache = new Map<string, Map<number, string>>()
+
+function resolveFlagsOnce(entries: FlagTable, initial: number, enumLike: boolean): string {
   let rest = initial
   let out = ''
   for (const [name, v] of entries) {

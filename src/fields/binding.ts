@@ -16,6 +16,19 @@ export interface FieldResolver<E> {
   bind(name: string, arg: string | undefined): FieldBinding<E>
   /** Whether `bind` would succeed, without the throw (optional: callers fall back to bind). */
   isField?(name: string, arg: string | undefined): boolean
+  /**
+   * A number that changes with every event of a stream (syscall: SyscallEvent.stamp); when given, the
+   * checks that rules have in common are evaluated once per event (filter/compile.ts).
+   */
+  readonly eventStamp?: (ev: E) => number
+  /** Fields whose extractor keeps state of its own per use (util.cnt): checks reading them are never shared. */
+  readonly statefulFields?: ReadonlySet<string>
+  /**
+   * A check of `field` (no argument, no transformer) against literal values that the source
+   * can make cheaper than extracting and comparing (syscall: evt.type by a table of event
+   * codes), with the same result; undefined for the generic check.
+   */
+  readonly fastCheck?: (field: string, op: '=' | '!=' | 'in', values: readonly string[]) => ((ev: E) => boolean) | undefined
 }
 
 export class FieldError extends Error {}

@@ -10,7 +10,11 @@ export type ExtractorFactory<E> = (ref: FieldRef) => ((ev: E) => FieldValue) | u
 const notExtracted = (): FieldValue => undefined
 
 /** A FieldResolver for `source`: names checked against the registry, values from `extractors`. */
-export function makeResolver<E>(source: string, extractors: ExtractorFactory<E>): FieldResolver<E> {
+export function makeResolver<E>(
+  source: string,
+  extractors: ExtractorFactory<E>,
+  sharing: Pick<FieldResolver<E>, 'eventStamp' | 'statefulFields' | 'fastCheck'> = {},
+): FieldResolver<E> {
   // Name resolution is a pure function of (name, arg); loading Falco's three rules files
   // resolves ~10k field uses of a few hundred fields, and the lookup was 10% of loading.
   // The extractor is still made per use: some (util.cnt) keep state of their own.
@@ -26,6 +30,7 @@ export function makeResolver<E>(source: string, extractors: ExtractorFactory<E>)
   }
   return {
     source,
+    ...sharing,
     bind(name: string, arg: string | undefined): FieldBinding<E> {
       const ref = lookup(name, arg)
       if ('error' in ref) throw new FieldError(ref.error)

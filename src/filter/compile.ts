@@ -24,6 +24,7 @@ import { isKnownEventName } from '../events/table.js'
 import { OperandError, compileOperand, isList, ptName } from './operand.js'
 import type { Operand } from './operand.js'
 import { parseFieldOrTransformer } from './parser.js'
+import { exprToString } from './print.js'
 import { supportedTransformers } from './operators.js'
 import { PathPrefixSearch } from './prefix.js'
 import {
@@ -51,36 +52,122 @@ export interface CompileWarning {
   readonly pos: Pos
 }
 
-export interface CompileOptions {
+export interface CompileOptions<E = unknown> {
   /** Receives warnings about values that look like mistakes. */
   readonly warnings?: CompileWarning[]
   /** Async event names of loaded plugins, accepted as evt.type values. */
   readonly asyncEventNames?: ReadonlySet<string>
+  /** Checks shared with the other conditions compiled with the same object (see SharedChecks). */
+  readonly shared?: SharedChecks<E>
+}
+
+/**
+ * The and/or checks that the conditions of a rule set have in common, each evaluated once per
+ * event: Falco's rules repeat their macros (open_read, sensitive_files...) in rule after rule,
+ * and without this every rule of an openat re-evaluated them. A check is identified by its
+ * text (its children's ids, a field check's printed form), so two uses share when they read
+ * the same fields the same way; a result is reused while the event's stamp (a number that
+ * changes with every event, SyscallEvent.stamp for syscalls) and the event object are the
+ * same. Single field checks are not memoized: the check would cost what most of them cost.
+ * Checks that read a field whose extractor keeps state per use (`stateful`) are never shared.
+ */
+export class SharedChecks<E> {
+  readonly byKey = new Map<string, Predicate<E>>()
+  /** Each node's key (null: not shared), computed once per AST node. */
+  readonly keys = new WeakMap<Expr, string | null>()
+  /** Short ids for the keys, so that an and/or key names its children without their text. */
+  private readonly ids = new Map<string, number>()
+
+  constructor(
+    readonly stamp: (ev: E) => number,
+    readonly stateful: ReadonlySet<string> = new Set(),
+  ) {}
+
+  idOf(key: string): number {
+    let id = this.ids.get(key)
+    if (id === undefined) this.ids.set(key, (id = this.ids.size))
+    return id
+  }
 }
 
 export type Predicate<E> = (ev: E) => boolean
 
 /** Compiles an expanded condition (no macros left) into a predicate; throws CompileError. */
-export function compileFilter<E>(e: Expr, resolver: FieldResolver<E>, opts: CompileOptions = {}): Predicate<E> {
+export function compileFilter<E>(e: Expr, resolver: FieldResolver<E>, opts: CompileOptions<E> = {}): Predicate<E> {
   return new Compiler(resolver, opts).node(e)
 }
 
 // ---- the compiler ---------------------------------------------------------------------------
 
+/**
+ * An and (`isAnd`) or an or of `ps`, evaluated once per event: the result is kept while the
+ * event and its stamp stay the same. (The check is inside the junction rather than a wrapper
+ * around it: a call less per node evaluated.)
+ */
+function memoizedJunction<E>(isAnd: boolean, ps: readonly Predicate<E>[], stamp: (ev: E) => number): Predicate<E> {
+  let lastEv: E | undefined
+  let lastStamp = 0
+  let last = false
+  return (ev) => {
+    const s = stamp(ev)
+    if (ev === lastEv && s === lastStamp) return last
+    // and: false at the first false child; or: true at the first true one
+    let r = isAnd
+    for (let i = 0; i < ps.length; i++) {
+      if (ps[i]!(ev) !== isAnd) {
+        r = !isAnd
+        break
+      }
+    }
+    lastEv = ev
+    lastStamp = s
+    last = r
+    return r
+  }
+}
+
+function readsStatefulField(e: Expr, stateful: ReadonlySet<string>): boolean {
+  if (stateful.size === 0) return false
+  switch (e.kind) {
+    case 'field':
+      return stateful.has(e.field)
+    case 'unary':
+      return readsStatefulField(e.left, stateful)
+    case 'binary':
+      return readsStatefulField(e.left, stateful) || readsStatefulField(e.right, stateful)
+    case 'transformer':
+    case 'transformer_list':
+      return (e.kind === 'transformer' ? e.values : e.children).some((c) => readsStatefulField(c, stateful))
+    default:
+      return false
+  }
+}
+
 const TRANSFORMER_NAMES = supportedTransformers(true)
+const HAS_SPACE = /[ \t\n\v\f\r]/
+const SPACES = /[ \t\n\v\f\r]/g
 
 class Compiler<E> {
   constructor(
     private readonly resolver: FieldResolver<E>,
-    private readonly opts: CompileOptions,
+    private readonly opts: CompileOptions<E>,
   ) {}
 
   node(e: Expr): Predicate<E> {
     switch (e.kind) {
       case 'and':
-        return this.and(e.children.map((c) => this.node(c)))
-      case 'or':
-        return this.or(e.children.map((c) => this.node(c)))
+      case 'or': {
+        const ps = e.children.map((c) => this.node(c))
+        const shared = this.opts.shared
+        const key = shared === undefined || ps.length < 2 ? null : this.keyOf(e, shared)
+        if (key === null) return e.kind === 'and' ? this.and(ps) : this.or(ps)
+        // compiled all the same (its errors and warnings belong to this use), then shared
+        const known = shared!.byKey.get(key)
+        if (known !== undefined) return known
+        const once = memoizedJunction(e.kind === 'and', ps, shared!.stamp)
+        shared!.byKey.set(key, once)
+        return once
+      }
       case 'not': {
         const p = this.node(e.child)
         return (ev) => !p(ev)
@@ -104,6 +191,39 @@ class Compiler<E> {
       default:
         throw new CompileError('filter error: unexpected ' + e.kind + ' expression where a check is expected', e.pos)
     }
+  }
+
+  /** The text that identifies a check (null: never shared); and/or name their children by id. */
+  private keyOf(e: Expr, shared: SharedChecks<E>): string | null {
+    let key = shared.keys.get(e)
+    if (key !== undefined) return key
+    key = null
+    switch (e.kind) {
+      case 'and':
+      case 'or': {
+        const ids: number[] = []
+        for (const c of e.children) {
+          const k = this.keyOf(c, shared)
+          if (k === null) break
+          ids.push(shared.idOf(k))
+        }
+        if (ids.length === e.children.length) key = e.kind + '(' + ids.join(',') + ')'
+        break
+      }
+      case 'not': {
+        const k = this.keyOf(e.child, shared)
+        if (k !== null) key = 'not(' + shared.idOf(k) + ')'
+        break
+      }
+      case 'unary':
+      case 'binary':
+        if (!readsStatefulField(e, shared.stateful)) key = exprToString(e)
+        break
+      default:
+        break
+    }
+    shared.keys.set(e, key)
+    return key
   }
 
   private and(ps: Predicate<E>[]): Predicate<E> {
@@ -203,6 +323,12 @@ class Compiler<E> {
       }
     }
 
+    // the source's own check for a plain field against values, when it has one
+    const fastOp = cmp.mod !== Mod.NONE ? undefined : cmp.op === Op.EQ ? '=' : cmp.op === Op.NE ? '!=' : cmp.op === Op.IN ? 'in' : undefined
+    if (fastOp !== undefined && left.kind === 'field' && left.arg === undefined) {
+      const fast = this.resolver.fastCheck?.(left.field, fastOp, fastOp === 'in' ? texts : texts.slice(0, 1))
+      if (fast !== undefined) return fast
+    }
     const test = cmp.mod !== Mod.NONE ? this.modifierTest(k, cmp, lits, regexes) : this.plainTest(k, cmp.op, lits, regexes, texts)
     return (ev) => {
       const v = get(ev)
@@ -328,14 +454,16 @@ class Compiler<E> {
   private valueWarnings(cmp: Cmp, v: string, pos: Pos): void {
     const out = this.opts.warnings
     if (!out) return
-    const nospaces = v.replace(/[ \t\n\v\f\r]/g, '')
+    // (loading Falco's rules checks ~10k values: the common cases make no new string)
+    const nospaces = HAS_SPACE.test(v) ? v.replace(SPACES, '') : v
     if (cmp.op === Op.REGEX) {
       const w = regexWarning(v)
       if (w) out.push({ message: w, pos })
     }
     if (this.looksLikeField(nospaces)) out.push({ message: "'" + v + "' may be a valid field misused as a const string value", pos })
+    if (!nospaces.endsWith(')')) return
     for (const t of TRANSFORMER_NAMES) {
-      if (nospaces.length >= t.length + 2 && nospaces.startsWith(t) && nospaces[t.length] === '(' && nospaces.endsWith(')')) {
+      if (nospaces.length >= t.length + 2 && nospaces.startsWith(t) && nospaces[t.length] === '(') {
         out.push({ message: "'" + v + "' may be a valid field transformer misused as a const string value", pos })
       }
     }

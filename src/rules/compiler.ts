@@ -3,7 +3,7 @@
 // steps, their order and their messages follow Falco's rule_loader_compiler so that the
 // same rules give the same load results.
 import type { BinaryCheckExpr, Expr, Pos, UnaryCheckExpr } from '../filter/ast.js'
-import { compileFilter } from '../filter/compile.js'
+import { compileFilter, SharedChecks } from '../filter/compile.js'
 import type { CompileWarning } from '../filter/compile.js'
 import { eventTypesOf } from '../filter/evttypes.js'
 import { parseCondition } from '../filter/parser.js'
@@ -124,6 +124,18 @@ export class CompileCache {
   }>()
   /** Rule (source, name) and output format → the compiled format. */
   readonly outputs = new Map<string, CompiledOutput<unknown>>()
+  /** Source → the checks its rules share (for sources whose events carry a stamp). */
+  readonly shared = new Map<string, SharedChecks<unknown>>()
+}
+
+function sharedChecks(cache: CompileCache, source: string, resolver: FieldResolver<unknown>): SharedChecks<unknown> | undefined {
+  if (resolver.eventStamp === undefined) return undefined
+  let got = cache.shared.get(source)
+  if (got === undefined) {
+    got = new SharedChecks(resolver.eventStamp, resolver.statefulFields)
+    cache.shared.set(source, got)
+  }
+  return got
 }
 
 /** A cache for one compilation only (callers that pass none). */
@@ -488,7 +500,7 @@ function compileRules(col: Collector, cfg: CompileConfig, out: CompileOutput, re
         evttypes = same.evttypes
       } else {
         const warnings: CompileWarning[] = []
-        filter = compileFilter(condition, source.resolver, { warnings })
+        filter = compileFilter(condition, source.resolver, { warnings, shared: sharedChecks(cache, r.source, source.resolver) })
         for (const w of warnings) result.addWarning('LOAD_COMPILE_CONDITION', w.message, r.condCtx.inCondition(w.pos, text))
         evttypes = r.source === 'syscall' ? eventTypesOf(condition) : 'all'
         cache.filters.set(ruleKey, { condition, condWarnings, filter, warnings, evttypes })

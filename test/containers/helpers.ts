@@ -97,6 +97,8 @@ export function buildImages(): Images {
   }
   writeFileSync(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n')
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\n')
+  // something for the "sensitive file" rules to see read
+  writeFileSync(join(rootfs, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n', { mode: 0o600 })
   images = { dir, rootfs, busybox: join(dir, 'busybox.tar'), pause: join(dir, 'pause.tar') }
   imageTar(rootfs, BUSYBOX_REF, images.busybox, ['/bin/sh'])
   imageTar(rootfs, PAUSE_REF, images.pause, ['/bin/sleep', '2147483647'])
@@ -225,8 +227,16 @@ state = "${this.dir}/state"
     const { openSync } = await import('node:fs')
     const fd = openSync(log, 'a')
     this.proc = spawn('containerd', ['--config', join(this.dir, 'config.toml')], { stdio: ['ignore', fd, fd] })
-    for (let i = 0; i < 100; i++) {
-      if (existsSync(this.socket) && spawnSync('ctr', ['--address', this.socket, 'version'], { timeout: 2000 }).status === 0) return
+    let up = false
+    for (let i = 0; i < 100 && !up; i++) {
+      up = existsSync(this.socket) && spawnSync('ctr', ['--address', this.socket, 'version'], { timeout: 2000 }).status === 0
+      if (!up) await sleep(100)
+    }
+    // the CRI plugin answers a moment later ("server is not initialized yet")
+    for (let i = 0; up && i < 100; i++) {
+      if (await this.rt('Version', Buffer.alloc(0)).then(() => true, () => false)) return
+      this.cri?.close()
+      this.cri = null
       await sleep(100)
     }
     throw new Error(`containerd did not start: ${readFileSync(log, 'utf8').slice(-2000)}`)

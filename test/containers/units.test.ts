@@ -417,6 +417,20 @@ function sockFile(name: string): string {
 }
 
 describe('provider policies', () => {
+  test('a lookup looks for a runtime socket that appeared since the last discovery round', async () => {
+    const path = join(tmp, 'appears.sock')
+    const c = new FakeClient('cri', path)
+    c.known.set(ID, rec(ID, 'late'))
+    const md = new ContainerMetadata({ clients: [c], prefetch: false, discoveryIntervalMs: 60_000 })
+    await md.start()
+    assert.equal(md.status()[0]?.state, 'absent')
+    writeFileSync(path, '')
+    await sleep(110) // a socket is probed at most every 100 ms
+    const out = await md.resolve(ID.slice(0, 12), { engines: ['cri'], fullId: ID })
+    assert.equal(out.info?.name, 'late', out.reason)
+    md.close()
+  })
+
   test('the hinted runtime wins; concurrent lookups share a query; misses are remembered', async () => {
     const docker = new FakeClient('docker', sockFile('p1'))
     const podman = new FakeClient('podman', sockFile('p2'))
@@ -507,31 +521,36 @@ describe('provider policies', () => {
 // The bounded wait of a new container's first events
 
 describe('ContainerWait', () => {
-  /** A tiny event loop: events "tid:containerId"; state = the order applied; matches = what matched, with the name seen. */
+  /**
+   * A tiny event loop: events "tid:containerId"; applied = the order the state saw them;
+   * matched = the order rules saw them, with the container name then.
+   */
   function loop(md: ContainerMetadata, opts: { maxWaitMs?: number; maxHeldBytes?: number } = {}) {
     const table = new ContainerTable()
     const applied: string[] = []
     const matched: string[] = []
-    const wait: ContainerWait = new ContainerWait(md, table, (bytes, isApplied) => handle(bytes, isApplied), opts)
-    function handle(bytes: Uint8Array, isApplied: boolean): boolean {
-      const text = Buffer.from(bytes).toString()
-      if (!isApplied) applied.push(text)
+    const match = (text: string): void => {
       const cid = text.split(':')[1] ?? ''
-      if (wait.needsWait(cid.slice(0, 12), [`/kubepods/besteffort/podx/${cid}`])) return true
       matched.push(`${text}=${cid === '' ? 'host' : table.get(cid.slice(0, 12))?.name ?? '<NA>'}`)
-      return false
     }
-    const push = (text: string): void => {
-      const buf = Buffer.from(`xx${text}yy`)
-      const off = 2
-      const len = text.length
-      if (wait.holding) wait.hold(buf, off, len, false)
-      else if (handle(buf.subarray(off, off + len), false)) wait.hold(buf, off, len, true)
+    const wait: ContainerWait<{ text: string; applied: boolean }> = new ContainerWait(md, table, items => {
+      for (const it of items) {
+        if (it.applied) match(it.text)
+        else push(it.text)
+      }
+    }, opts)
+    function push(text: string): void {
+      const tid = Number(text.split(':')[0])
+      if (wait.holds(tid)) return wait.hold(tid, { text, applied: false }, text.length)
+      applied.push(text)
+      const cid = text.split(':')[1] ?? ''
+      if (wait.needsWait(cid.slice(0, 12), [`/kubepods/besteffort/podx/${cid}`], tid)) return wait.hold(tid, { text, applied: true }, text.length)
+      match(text)
     }
     return { table, applied, matched, wait, push }
   }
 
-  test('the first events of a new container wait for its record, then go through in order', async () => {
+  test("a new container's events wait for its record; other threads flow; order per thread is kept", async () => {
     const c = new FakeClient('cri', sockFile('w1'))
     c.delayMs = 30
     c.known.set(ID, rec(ID, 'web'))
@@ -541,13 +560,15 @@ describe('ContainerWait', () => {
     l.push('1:')
     l.push(`2:${ID}`)
     l.push('3:')
+    l.push('2:')
     l.push(`4:${ID}`)
-    assert.deepEqual(l.matched, ['1:=host'])
-    assert.deepEqual(l.applied, ['1:', `2:${ID}`], 'events after the waiting one are not applied yet')
+    assert.deepEqual(l.matched, ['1:=host', '3:=host'], 'the host thread 3 is not held')
+    assert.deepEqual(l.applied, ['1:', `2:${ID}`, '3:', `4:${ID}`], "thread 2's next event waits unapplied")
     while (l.wait.holding) await sleep(5)
-    assert.deepEqual(l.matched, ['1:=host', `2:${ID}=web`, '3:=host', `4:${ID}=web`])
-    assert.deepEqual(l.applied, ['1:', `2:${ID}`, '3:', `4:${ID}`])
+    assert.deepEqual(l.matched, ['1:=host', '3:=host', `2:${ID}=web`, '2:=host', `4:${ID}=web`])
+    assert.deepEqual(l.applied, ['1:', `2:${ID}`, '3:', `4:${ID}`, '2:'])
     assert.equal(l.wait.stats.answered, 1)
+    assert.equal(l.wait.stats.waits, 1)
     md.close()
   })
 
@@ -559,17 +580,34 @@ describe('ContainerWait', () => {
     const l = loop(md, { maxWaitMs: 50 })
     const t0 = Date.now()
     l.push(`1:${ID}`)
-    l.push(`2:${ID}`)
+    l.push(`1:${ID}`)
     while (l.wait.holding) await sleep(5)
     assert.ok(Date.now() - t0 < 200)
-    l.push(`3:${ID}`)
-    assert.deepEqual(l.matched, [`1:${ID}=<NA>`, `2:${ID}=<NA>`, `3:${ID}=<NA>`])
+    l.push(`1:${ID}`)
+    assert.deepEqual(l.matched, [`1:${ID}=<NA>`, `1:${ID}=<NA>`, `1:${ID}=<NA>`])
     assert.equal(l.wait.stats.timedOut, 1)
     assert.equal(l.wait.stats.waits, 1)
     md.close()
   })
 
-  test('too many held bytes end the wait early; a second new container among the held events waits in turn', async () => {
+  test('a container whose lookup found nothing is looked up again (at most once a second) while its events go on', async () => {
+    const c = new FakeClient('cri', sockFile('w4'))
+    const md = new ContainerMetadata({ clients: [c], prefetch: false, notFoundRetryMs: 0 })
+    await md.start()
+    const l = loop(md)
+    l.push(`1:${ID}`)
+    while (l.wait.holding) await sleep(5)
+    c.known.set(ID, rec(ID, 'late'))
+    await sleep(1000)
+    l.push(`1:${ID}`) // asks again, does not wait
+    await sleep(50)
+    l.push(`1:${ID}`)
+    assert.deepEqual(l.matched, [`1:${ID}=<NA>`, `1:${ID}=<NA>`, `1:${ID}=late`])
+    assert.equal(l.wait.stats.waits, 1)
+    md.close()
+  })
+
+  test('two new containers wait side by side; too many held bytes end every wait at once', async () => {
     const c = new FakeClient('cri', sockFile('w3'))
     c.delayMs = 40
     c.known.set(ID, rec(ID, 'a'))
@@ -580,15 +618,16 @@ describe('ContainerWait', () => {
     l.push(`1:${ID}`)
     l.push(`2:${ID2}`)
     l.push('3:')
-    assert.equal(l.matched.length, 0)
+    assert.deepEqual(l.matched, ['3:=host'])
     while (l.wait.holding) await sleep(5)
-    assert.deepEqual(l.matched, [`1:${ID}=a`, `2:${ID2}=b`, '3:=host'])
+    assert.deepEqual(l.matched, ['3:=host', `1:${ID}=a`, `2:${ID2}=b`])
     const m = loop(md, { maxHeldBytes: 100 })
     const other = 'c'.repeat(64)
     m.push(`1:${other}`)
-    for (let i = 0; i < 5; i++) m.push(`${i + 2}`.padEnd(38, '.') + ':')
+    for (let i = 0; i < 5; i++) m.push(`1:${other}`)
     assert.equal(m.wait.stats.overflowed, 1)
     assert.equal(m.matched.length, 6, 'released at once, without metadata')
+    assert.equal(m.wait.holding, false)
     md.close()
   })
 })

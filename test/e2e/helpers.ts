@@ -21,13 +21,13 @@ export const RULES_ARGS = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'f
 /** The saker command; SAKER_E2E_BIN points elsewhere (a build with other wiring). */
 export const SAKER_BIN = process.env.SAKER_E2E_BIN ?? join(ROOT, 'bin', 'saker')
 
-/** Why the end-to-end tests cannot run here, or null when they can. */
-export function skipReason(): string | null {
+/** Why the end-to-end tests cannot run here, or null when they can (`falcoRules`: they need Falco's rules files). */
+export function skipReason({ falcoRules = true } = {}): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return 'the probe is built for x86_64 Linux'
   if (process.getuid?.() !== 0) return 'live capture needs root'
   if (!existsSync('/sys/kernel/btf/vmlinux')) return 'this kernel has no BTF (/sys/kernel/btf/vmlinux)'
   if (!existsSync(join(ROOT, 'driver', 'build', 'saker.node'))) return 'the driver is not built: run make build'
-  if (!existsSync(join(RULES_DIR, 'falco_rules.yaml'))) return `Falco's rules are not at ${RULES_DIR} (../shared is absent)`
+  if (falcoRules && !existsSync(join(RULES_DIR, 'falco_rules.yaml'))) return `Falco's rules are not at ${RULES_DIR} (../shared is absent)`
   if (spawnSync('bpftool', ['version']).status !== 0) return 'bpftool is not installed'
   return null
 }
@@ -48,6 +48,9 @@ export interface Alert {
   output_fields: Record<string, string | number | boolean | null>
 }
 
+/** The arguments that start saker as `make run` does: its default configuration and rules. */
+export const DEFAULT_CONFIG_ARGS = ['-c', 'config/saker.yaml']
+
 /** A running `saker` with its alerts (JSON lines on stdout) and its log (stderr). */
 export class Saker {
   readonly alerts: Alert[] = []
@@ -57,8 +60,9 @@ export class Saker {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   private waiters: (() => void)[] = []
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [SAKER_BIN, ...RULES_ARGS, '-o', 'engine.kind=modern_ebpf', '-o', 'json_output=true',
+  /** `rules`: what selects the rules (Falco's files by default, or DEFAULT_CONFIG_ARGS). */
+  constructor(args: readonly string[], rules: readonly string[] = RULES_ARGS) {
+    this.child = spawn(process.execPath, [SAKER_BIN, ...rules, '-o', 'engine.kind=modern_ebpf', '-o', 'json_output=true',
       '-o', 'stdout_output.enabled=true', '-o', 'log_stderr=true', '-o', 'log_level=info', ...args],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let partial = ''

@@ -50,6 +50,8 @@ export function run(file: string, args: string[], opts: { cwd?: string } = {}): 
 export interface Captured {
   type: number
   tid: number
+  /** The CPU the probe wrote it on. */
+  cpu: number
   bytes: Uint8Array
 }
 
@@ -60,10 +62,10 @@ export class Collector {
   private readonly view = new EventView()
 
   constructor(readonly live: LiveSource) {
-    live.start((buf, offsets, count) => {
+    live.start((buf, offsets, count, cpus) => {
       for (let i = 0; i < count; i++) {
         const v = this.view.reset(buf, offsets[i]!)
-        this.events.push({ type: v.type, tid: v.tid, bytes: buf.slice(v.offset, v.offset + v.len) })
+        this.events.push({ type: v.type, tid: v.tid, cpu: cpus[i]!, bytes: buf.slice(v.offset, v.offset + v.len) })
       }
       const w = this.waiters
       this.waiters = []

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PPME } from '../../src/events/table.js'
 import { SYSCALL_TABLE_SIZE } from '../../src/events/syscalls.js'
-import { COUNTERS, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
+import { COUNTERS, RECORD_CPU_BYTES, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
 import { ROOT } from './helpers.js'
 
 const obj = join(ROOT, 'driver', 'build', 'saker.bpf.o')
@@ -64,4 +64,5 @@ test('driver/bpf/shared.h constants match their twins', () => {
   assert.equal(Number(d.get('SAKER_SEL_GENERIC')), SEL.GENERIC)
   assert.equal(Number(d.get('SAKER_SEL_ENTER')), SEL.ENTER)
   assert.equal(Number(d.get('SAKER_MAX_EVENT')), SAKER_MAX_EVENT)
+  assert.equal(Number(d.get('SAKER_RECORD_CPU_BYTES')), RECORD_CPU_BYTES)
 })

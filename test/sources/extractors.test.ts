@@ -6,11 +6,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { openCapture } from '../../src/capture/reader.js'
+import type { EventView } from '../../src/events/event.js'
 import { PT } from '../../src/events/param-types.js'
+import { EVENTS } from '../../src/events/table.js'
 import type { FieldBinding } from '../../src/fields/binding.js'
 import { fieldsForSource } from '../../src/fields/registry.js'
 import { FF, type FieldDef, type FieldScalar, type FieldValue } from '../../src/fields/types.js'
 import { SyscallEvent } from '../../src/sources/syscall/event.js'
+import { eventTypeName } from '../../src/sources/syscall/extract-evt.js'
 import { syscallExtractors, syscallResolver } from '../../src/sources/syscall/extractors.js'
 import { O } from '../../src/state/constants.js'
 import { FDT } from '../../src/state/fd.js'
@@ -256,5 +259,38 @@ describe('every syscall field on every event of the shared captures', { skip: ca
     assert.deepEqual([...problems].map(([k, v]) => `${k}: ${v}`), [])
     // Most fields have a value somewhere in Falco's captures.
     assert.ok(seen.size > 150, `only ${seen.size} fields ever had a value`)
+  })
+})
+
+describe('evt.type checks by event code (the resolver fastCheck)', () => {
+  const fast = syscallResolver.fastCheck!
+  const byName = (t: number): string => eventTypeName({ type: t } as EventView)
+
+  test('give what comparing the extracted name gives, for every event code', () => {
+    const checks: ['=' | '!=' | 'in', string[]][] = [['in', ['open', 'openat', 'openat2']], ['=', ['execve']], ['!=', ['close']], ['in', ['unknown', 'procexit']]]
+    for (const [op, values] of checks) {
+      const check = fast('evt.type', op, values)!
+      for (let t = 0; t < EVENTS.length + 3; t++) {
+        if (t === PPME.GENERIC_X || t === PPME.ASYNCEVENT_E) continue
+        const name = byName(t)
+        const want = op === '!=' ? name !== values[0] : values.includes(name)
+        assert.equal(check({ view: { type: t } } as unknown as SyscallEvent), want, `${op} ${values.join(',')} on ${t} (${name})`)
+      }
+    }
+  })
+
+  test('name generic syscall events by their syscall', () => {
+    const h = catHost()
+    // GENERIC_X: ID (ppm_sc), nativeID
+    h.push(PPME.GENERIC_X, 100, [5, 0], TS)
+    const name = h.field('evt.type') as string
+    const tableName = EVENTS[PPME.GENERIC_X]!.name
+    assert.notEqual(name, tableName)
+    assert.equal(fast('evt.type', '=', [name])!(h.ev), true)
+    assert.equal(fast('evt.type', 'in', [tableName])!(h.ev), false)
+  })
+
+  test('only for evt.type', () => {
+    assert.equal(fast('proc.name', '=', ['bash']), undefined)
   })
 })

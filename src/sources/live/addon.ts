@@ -31,6 +31,8 @@ export interface AddonOpenOptions extends AddonSelection {
   btfPath?: string
   /** A process (tgid) whose own events the probe never sends: the agent itself. 0: none. */
   ignoreTgid?: number
+  /** Send no exit event of a syscall that failed (engine.*.drop_failed_exit). */
+  dropFailedExit?: boolean
 }
 
 export interface AddonInfo {
@@ -46,7 +48,8 @@ export interface AddonInfo {
 declare const handleBrand: unique symbol
 export type AddonHandle = { readonly [handleBrand]: true }
 
-export type BatchCallback = (buf: Uint8Array, offsets: Uint32Array, count: number) => void
+/** One batch: events back to back in `buf`, each at its offset, written on CPU `cpus[i]`. */
+export type BatchCallback = (buf: Uint8Array, offsets: Uint32Array, count: number, cpus: Uint16Array) => void
 
 export interface Addon {
   open(opts: AddonOpenOptions): AddonHandle

@@ -16,3 +16,6 @@ export const COUNTERS = {
 
 /** The largest event the probe writes (SAKER_MAX_EVENT). */
 export const SAKER_MAX_EVENT = 65536
+
+/** Bytes after each event in a ring record: the CPU it was written on, u16 (SAKER_RECORD_CPU_BYTES). */
+export const RECORD_CPU_BYTES = 2

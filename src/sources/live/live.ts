@@ -3,14 +3,15 @@
 //
 //   const live = openLive({ selection: selectForEvents(ruleset.eventCodes()) })
 //   const view = new EventView()
-//   live.start((buf, offsets, count) => {
-//     for (let i = 0; i < count; i++) handle(view.reset(buf, offsets[i]!))
+//   live.start((buf, offsets, count, cpus) => {
+//     for (let i = 0; i < count; i++) handle(view.reset(buf, offsets[i]!), cpus[i]!)
 //   })
 //   ...
 //   live.stop()
 //
-// `buf` and `offsets` are reused for every batch: read them during the callback only
-// (copy what must outlive it), as with EventView itself.
+// `buf`, `offsets` and `cpus` (the CPU each event was written on) are reused for every
+// batch: read them during the callback only (copy what must outlive it), as with EventView
+// itself.
 import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
 import { COUNTERS, SAKER_MAX_EVENT } from './layout.js'
 import { ppmScTable, type LiveSelection } from './select.js'
@@ -45,6 +46,11 @@ export interface LiveOptions {
    * (its /proc reads and output writes are not the host's activity). Default none.
    */
   ignoreTgid?: number
+  /**
+   * Drop the exit events of syscalls that returned an error, in the probe (Falco's
+   * engine.modern_ebpf.drop_failed_exit). The scheduler events are kept. Default false.
+   */
+  dropFailedExit?: boolean
 }
 
 export interface LiveCounters {
@@ -107,6 +113,7 @@ export function openLive(opts: LiveOptions): LiveSource {
     ...(opts.flushMs !== undefined ? { flushMs: opts.flushMs } : {}),
     ...(opts.btfPath !== undefined ? { btfPath: opts.btfPath } : {}),
     ...(opts.ignoreTgid !== undefined ? { ignoreTgid: opts.ignoreTgid } : {}),
+    ...(opts.dropFailedExit !== undefined ? { dropFailedExit: opts.dropFailedExit } : {}),
   })
   return new Live(addon, handle, sel)
 }

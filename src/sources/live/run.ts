@@ -35,6 +35,7 @@ import { SystemState } from '../../state/system-state.js'
 import type { ThreadInfo } from '../../state/thread.js'
 import { SyscallEvent } from '../syscall/event.js'
 import { addonPath } from './addon.js'
+import { LiveContainers, containerLookupsEnabled } from './containers.js'
 import { openLive, type LiveSource } from './live.js'
 import { hostAccounts, isThreadAlive, makeThreadLookup, scanProcfs } from './procfs.js'
 import { interestingSyscalls, ppmScTable, selectPpmSc } from './select.js'
@@ -150,13 +151,15 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   log.log('info', `The chosen syscall buffer dimension is: ${BUF_SIZE_PRESETS[mebpf.buf_size_preset]} bytes (${BUF_SIZE_PRESETS[mebpf.buf_size_preset]! >> 20} MBs)`)
   log.log('info', "Opening 'syscall' source with modern BPF probe.")
   log.log('info', `One ring buffer shared by all CPUs: ${ringBytes >> 20} MiB (the size of the buffers cpus_for_each_buffer=${mebpf.cpus_for_each_buffer} would make)`)
-  if (mebpf.drop_failed_exit) log.log('warning', 'engine.modern_ebpf.drop_failed_exit is not supported by Saker\'s probe yet: failed syscalls are sent')
   let live: LiveSource
   try {
     // nothing selected until the state is seeded (Falco's start_capture comes after its
     // procfs scan): events of processes that end during the scan would reach a state that
     // never knew them, and a capture whose process list lacks them
-    live = openLive({ selection: selectPpmSc(new Set()), ringBytes, batchBytes: 4 << 20, ignoreTgid: process.pid })
+    live = openLive({
+      selection: selectPpmSc(new Set()), ringBytes, batchBytes: 4 << 20, ignoreTgid: process.pid,
+      dropFailedExit: mebpf.drop_failed_exit,
+    })
   } catch (e) {
     await closeOutputs()
     throw new Error(`Unable to open the modern_ebpf engine: ${(e as Error).message.replace(/^saker: /, '')}`)
@@ -219,28 +222,58 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   let finish!: (why: string) => void
   const finished = new Promise<string>(r => (finish = r))
 
-  const onBatch = (buf: Uint8Array, offsets: Uint32Array, count: number): void => {
+  // containers: a new container's first events wait for its record (./containers.ts)
+  const containers = containerLookupsEnabled(config) ? new LiveContainers(state, ev, view, config) : null
+  if (containers !== null && writer !== null) containers.captureTo(writer)
+
+  // one closure for the run: the matcher asks for the time only when a rule fires
+  const eventTs = (): bigint => view.ts
+  /** An event the state has applied (`ev` points at it): capture, drop monitor, rules. False: stop. */
+  const matchEvent = (buf: Uint8Array, off: number): boolean => {
+    if (writer !== null) writer.writeEvent(buf, off, view.len, view.cpuid)
+    // the monitor acts once a second of event time: asked only when it is not quiet, so no
+    // bigint timestamp is made per event (measured: 2% of the event loop at 130k events/s)
+    if (!monitor.quiet(view.tsNumber) && !monitor.onEvent(view.ts)) {
+      stoppedByDrops = true
+      finish('drops')
+      return false
+    }
+    if (dumps === null) {
+      matcher.match(ev, view.type, eventTs)
+    } else {
+      const before = matcher.total
+      matcher.match(ev, view.type, eventTs)
+      dumps.onEvent(ev, view, buf, off, matcher.total !== before, config.rule_matching === 'first')
+    }
+    return true
+  }
+  /** One event from the probe (or let through after its container's wait). False: stop. */
+  const onEvent = (buf: Uint8Array, off: number, cpu = 0): boolean => {
+    view.reset(buf, off)
+    view.cpuid = cpu
+    if (containers !== null && containers.holdBefore(view, buf, off)) return true
+    ev.next(view)
+    if (containers !== null && containers.holdAfter(ev, view, buf, off)) return true
+    return matchEvent(buf, off)
+  }
+  const guarded = (f: () => void): void => {
+    try {
+      f()
+    } catch (e) {
+      failure = e as Error
+      finish('error')
+    }
+  }
+  containers?.attach({
+    fresh: (buf, off, cpu) => guarded(() => onEvent(buf, off, cpu)),
+    match: (buf, off) => guarded(() => matchEvent(buf, off)),
+  })
+
+  const onBatch = (buf: Uint8Array, offsets: Uint32Array, count: number, cpus: Uint16Array): void => {
     try {
       for (let i = 0; i < count; i++) {
-        const off = offsets[i]!
-        view.reset(buf, off)
-        ev.next(view)
         events++
-        if (writer !== null) writer.writeEvent(buf, off, view.len)
-        // the monitor acts once a second of event time: asked only when it is not quiet, so no
-        // bigint timestamp is made per event (measured: 2% of the event loop at 130k events/s)
-        if (!monitor.quiet(view.tsNumber) && !monitor.onEvent(view.ts)) {
-          stoppedByDrops = true
-          finish('drops')
-          return
-        }
-        if (dumps === null) {
-          matcher.match(ev, view.type, () => view.ts)
-        } else {
-          const before = matcher.total
-          matcher.match(ev, view.type, () => view.ts)
-          dumps.onEvent(ev, view, buf, off, matcher.total !== before, config.rule_matching === 'first')
-        }
+        if (!onEvent(buf, offsets[i]!, cpus[i]!)) return
       }
     } catch (e) {
       failure = e as Error
@@ -263,6 +296,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   // ---- teardown: probe first (everything detached), then files, then outputs -------------
   const stats = live.stats()
   live.stop()
+  containers?.close()
   signals.dispose()
   if (timer !== null) clearTimeout(timer)
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9
@@ -341,7 +375,7 @@ class CaptureDumps {
     }
     const w = this.writer
     if (w === null) return
-    w.writeEvent(buf, off, view.len)
+    w.writeEvent(buf, off, view.len, view.cpuid)
     const overSize = this.maxBytes > 0 && w.produced >= this.maxBytes
     if (ts >= this.deadline || overSize) {
       this.close()

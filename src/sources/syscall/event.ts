@@ -28,6 +28,11 @@ export class SyscallEvent {
   thread: ThreadInfo | null = null
   /** The fd the event refers to (sinsp_evt::get_fd_info), null when none is known. */
   fd: FdInfo | null = null
+  /**
+   * Changes every time this context points at an event (never reset, unlike evt.num in a
+   * new capture section): what per-event caches of rule checks and fields key on.
+   */
+  stamp = 0
   /** Event source name, for evt.source. */
   readonly source = 'syscall'
   bufferFormat: BufferFormat = 'normal'
@@ -43,6 +48,7 @@ export class SyscallEvent {
   /** Points at `view`, which the state has just processed. */
   sync(view: EventView): this {
     const s = this.state
+    this.stamp++
     this.view = view
     this.num = s.num
     this.thread = s.thread ?? s.findThread(view.tid)

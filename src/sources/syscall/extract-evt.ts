@@ -291,10 +291,7 @@ export function evtExtractor(name: string, arg: string | undefined): Extractor |
         const n = Number(arg)
         return ev => (n < 0 ? undefined : argText(ev, n))
       }
-      return ev => {
-        const i = paramIndex(ev.view, arg)
-        return i < 0 ? undefined : argText(ev, i)
-      }
+      return namedArgText(arg)
     }
     case 'evt.rawarg': {
       if (arg === undefined) return () => undefined
@@ -382,3 +379,25 @@ export function evtExtractor(name: string, arg: string | undefined): Extractor |
   }
 }
 
+// evt.arg.<name> renders the param (flags resolved to names, fds to paths): rules read the
+// same one again and again (evt.arg.flags in several rules of every open), so each name has
+// one extractor for all its uses, which keeps its last event's text.
+const namedArgExtractors = new Map<string, Extractor>()
+
+function namedArgText(name: string): Extractor {
+  let x = namedArgExtractors.get(name)
+  if (x !== undefined) return x
+  let lastEv: SyscallEvent | null = null
+  let lastStamp = -1
+  let last: string | undefined
+  x = ev => {
+    if (ev === lastEv && ev.stamp === lastStamp) return last
+    const i = paramIndex(ev.view, name)
+    last = i < 0 ? undefined : argText(ev, i)
+    lastEv = ev
+    lastStamp = ev.stamp
+    return last
+  }
+  namedArgExtractors.set(name, x)
+  return x
+}

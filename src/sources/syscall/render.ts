@@ -344,7 +344,16 @@ export function argText(ctx: SyscallEvent, i: number): string | undefined {
 export function paramIndex(ev: EventView, name: string): number {
   const info = EVENTS[ev.type]
   if (info === undefined) return -1
-  const n = Math.min(ev.nparams, info.params.length)
-  for (let j = 0; j < n; j++) if (info.params[j]!.name === name) return j
-  return -1
+  let byName = paramIndexes[ev.type]
+  if (byName === undefined) {
+    byName = new Map()
+    info.params.forEach((p, j) => byName!.has(p.name) || byName!.set(p.name, j))
+    paramIndexes[ev.type] = byName
+  }
+  // an event of an older layout may carry fewer params than the table lists
+  const j = byName.get(name)
+  return j !== undefined && j < ev.nparams ? j : -1
 }
+
+/** Per event type: param name → its first index in the event table (made on first use). */
+const paramIndexes: (Map<string, number> | undefined)[] = []

@@ -1,0 +1,87 @@
+// Checks shared between conditions (SharedChecks): the same answers as compiled alone, with
+// an and/or that several conditions contain evaluated once per event.
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { FieldBinding, FieldResolver } from '../../src/fields/binding.js'
+import { compileFilter, SharedChecks } from '../../src/filter/compile.js'
+import { parseCondition } from '../../src/filter/parser.js'
+import { resolver, type TestEvent } from './helpers.js'
+
+/** The test resolver, counting the extractions of each field. */
+function countingResolver(): { resolver: FieldResolver<TestEvent>; reads: Map<string, number> } {
+  const reads = new Map<string, number>()
+  return {
+    reads,
+    resolver: {
+      source: 'syscall',
+      bind(name: string, arg: string | undefined): FieldBinding<TestEvent> {
+        const b = resolver.bind(name, arg)
+        return { ref: b.ref, extract: (ev) => (reads.set(name, (reads.get(name) ?? 0) + 1), b.extract(ev)) }
+      },
+    },
+  }
+}
+
+const stampOf = (ev: TestEvent): number => ev['evt.num'] as number
+const OPEN_READ = "(evt.type in (open, openat) and fd.num >= 0 and proc.tty != 0)"
+const CONDITIONS = [
+  `${OPEN_READ} and fd.name startswith /etc/`,
+  `${OPEN_READ} and (fd.name = /root/.ssh or proc.name in (sshd, scp))`,
+  `not ${OPEN_READ} or proc.name = bash`,
+]
+
+function compileAll(conditions: readonly string[], r: FieldResolver<TestEvent>, shared?: SharedChecks<TestEvent>): ((ev: TestEvent) => boolean)[] {
+  return conditions.map((c) => compileFilter(parseCondition(c), r, { shared }))
+}
+
+describe('shared checks', () => {
+  it('evaluate an and/or that several conditions contain once per event', () => {
+    const { resolver: r, reads } = countingResolver()
+    const filters = compileAll(CONDITIONS, r, new SharedChecks(stampOf))
+    const ev: TestEvent = { 'evt.num': 1, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
+    assert.deepEqual(filters.map((f) => f(ev)), [true, false, false])
+    // OPEN_READ's three fields were read once for the three conditions
+    assert.equal(reads.get('evt.type'), 1)
+    assert.equal(reads.get('fd.num'), 1)
+    assert.equal(reads.get('proc.tty'), 1)
+    // the next event (a new stamp) is evaluated again
+    const next: TestEvent = { ...ev, 'evt.num': 2, 'evt.type': 'close' }
+    assert.deepEqual(filters.map((f) => f(next)), [false, false, true])
+    assert.equal(reads.get('evt.type'), 2)
+  })
+
+  it('give what each condition gives alone, event after event', () => {
+    const shared = compileAll(CONDITIONS, resolver, new SharedChecks(stampOf))
+    const alone = compileAll(CONDITIONS, resolver)
+    const types = ['open', 'openat', 'close']
+    const names = ['/etc/shadow', '/root/.ssh', '/tmp/x']
+    const procs = ['sshd', 'bash', 'cat']
+    let num = 0
+    for (const type of types) {
+      for (const name of names) {
+        for (const proc of procs) {
+          for (const tty of [0, 1]) {
+            const ev: TestEvent = { 'evt.num': ++num, 'evt.type': type, 'fd.num': num % 3 === 0 ? -1 : 4, 'proc.tty': tty, 'fd.name': name, 'proc.name': proc }
+            assert.deepEqual(shared.map((f) => f(ev)), alone.map((f) => f(ev)), JSON.stringify(ev))
+          }
+        }
+      }
+    }
+  })
+
+  it('tell two events with the same stamp apart by the event object', () => {
+    const filters = compileAll(CONDITIONS, resolver, new SharedChecks(stampOf))
+    const a: TestEvent = { 'evt.num': 7, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
+    const b: TestEvent = { ...a, 'evt.type': 'close' }
+    assert.equal(filters[0]!(a), true)
+    assert.equal(filters[0]!(b), false)
+  })
+
+  it('never share checks that read a field keeping state per use', () => {
+    const { resolver: r, reads } = countingResolver()
+    const filters = compileAll(CONDITIONS, r, new SharedChecks(stampOf, new Set(['proc.tty'])))
+    const ev: TestEvent = { 'evt.num': 1, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
+    filters.forEach((f) => f(ev))
+    assert.equal(reads.get('proc.tty'), 3)
+  })
+})
