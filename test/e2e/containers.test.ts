@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -57,6 +57,8 @@ describe('containers and pods in live detection', { skip: skip ?? false, timeout
       json_output: true,
       append_output: [{ suggested_output: true }],
       stdout_output: { enabled: true },
+      // Falco's capture section too: each dump must carry the container records, as -w does
+      capture: { enabled: true, mode: 'all_rules', path_prefix: join(dir, 'dump-'), default_duration: 3000 },
       load_plugins: ['container'],
       plugins: [{
         name: 'container', library_path: 'libcontainer.so',
@@ -177,13 +179,22 @@ describe('containers and pods in live detection', { skip: skip ?? false, timeout
   output: read (id=%container.id name=%container.name repo=%container.image.repository pod=%k8s.pod.name ns=%k8s.ns.name)
   priority: WARNING
 `)
-    const out = spawnSync(process.execPath, [SAKER_BIN, '-o', 'json_output=true', '-o', 'stdout_output.enabled=true', '-o', 'engine.kind=replay',
-      '-o', `engine.replay.capture_file=${capture}`, '-r', rule], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
-    assert.equal(out.status, 0, out.stderr.slice(-2000))
-    const alerts = out.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Alert)
+    const replayAlerts = (file: string): Alert[] => {
+      const out = spawnSync(process.execPath, [SAKER_BIN, '-o', 'json_output=true', '-o', 'stdout_output.enabled=true', '-o', 'engine.kind=replay',
+        '-o', `engine.replay.capture_file=${file}`, '-r', rule], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+      assert.equal(out.status, 0, out.stderr.slice(-2000))
+      return out.stdout.split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as Alert)
+    }
+    const alerts = replayAlerts(capture)
     const fromPod = alerts.find(ofPod)
     assert.ok(fromPod !== undefined, `no alert of the pod in the replay (${alerts.length} alerts)`)
     assert.deepEqual(fields(fromPod), podFields())
     assert.ok(alerts.some(a => a.output_fields['container.name'] === podman), 'the podman container in the replay')
+    // the capture section's dumps: the one holding the pod's /etc/shadow read knows the pod too
+    const dumps = readdirSync(dir).filter(f => f.startsWith('dump-')).map(f => join(dir, f))
+    assert.ok(dumps.length > 0, 'no capture dump written')
+    const dumped = dumps.flatMap(replayAlerts).filter(ofPod)
+    assert.ok(dumped.length > 0, `no alert of the pod in the ${dumps.length} dumps`)
+    for (const a of dumped) assert.deepEqual(fields(a), podFields())
   })
 })

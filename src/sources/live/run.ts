@@ -216,14 +216,14 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     return { events: s.events, drops: s.dropsBuffer + s.dropsSize }
   }
   const monitor = new DropMonitor(config.syscall_event_drops, counters, outputs, true)
-  const dumps = config.capture.enabled ? new CaptureDumps(config, ruleset.enabledRules, state, seeded) : null
+  // containers: a new container's first events wait for its record (./containers.ts)
+  const containers = containerLookupsEnabled(config) ? new LiveContainers(state, ev, view, config) : null
+  const dumps = config.capture.enabled ? new CaptureDumps(config, ruleset.enabledRules, state, seeded, containers) : null
   let failure: Error | null = null
   let stoppedByDrops = false
   let finish!: (why: string) => void
   const finished = new Promise<string>(r => (finish = r))
 
-  // containers: a new container's first events wait for its record (./containers.ts)
-  const containers = containerLookupsEnabled(config) ? new LiveContainers(state, ev, view, config) : null
   if (containers !== null && writer !== null) containers.captureTo(writer)
 
   // one closure for the run: the matcher asks for the time only when a rule fires
@@ -350,6 +350,8 @@ class CaptureDumps {
     private readonly rules: readonly CompiledRule[],
     private readonly state: SystemState,
     private readonly seeded: CaptureSection,
+    /** Writes the container records into each dump, as -w gets them. */
+    private readonly containers: LiveContainers | null,
   ) {
     this.allRules = config.capture.mode === 'all_rules'
     this.defaultNs = BigInt(Math.round(config.capture.default_duration)) * 1_000_000n
@@ -388,6 +390,7 @@ class CaptureDumps {
     try {
       this.writer = CaptureWriter.open(path, { compress: true })
       this.writer.writeHeader(sectionFromState(this.state, this.seeded))
+      this.containers?.captureTo(this.writer)
       this.files++
       log.log('info', `Capture started: ${path}`)
     } catch (e) {
@@ -401,6 +404,7 @@ class CaptureDumps {
     if (w === null) return
     this.writer = null
     this.deadline = 0n
+    this.containers?.captureEnd(w)
     try {
       w.close()
     } catch (e) {
