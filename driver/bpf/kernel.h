@@ -63,6 +63,21 @@
 #define K_AF_INET 2
 #define K_AF_INET6 10
 #define K_SOCKADDR_MAX 128 /* sizeof(struct sockaddr_storage) */
+#define K_SOL_SOCKET 1
+#define K_SOL_TCP 6
+#define K_SO_ERROR 4
+#define K_SO_LINGER 13
+#define K_SO_PEERCRED 17
+#define K_SO_RCVTIMEO_OLD 20
+#define K_SO_SNDTIMEO_OLD 21
+#define K_SO_ATTACH_FILTER 26
+#define K_SO_PEERNAME 28
+#define K_SO_ATTACH_BPF 50
+#define K_SO_MEMINFO 55
+#define K_SO_COOKIE 57
+#define K_SO_PEERGROUPS 59
+#define K_SO_RCVTIMEO_NEW 66
+#define K_SO_SNDTIMEO_NEW 67
 #define K_UNIX_PATH_MAX 108
 
 /* stat.h, fs.h (FMODE_CREATED is internal but has not moved since 4.19) */

@@ -193,4 +193,98 @@ static __always_inline void put_socktuple(struct scratch *s, __s64 fd, int dir, 
 	put_len(s, (__u16)(s->pos - start));
 }
 
+/* PPM_SOCKOPT_LEVEL_* */
+static __always_inline __u8 sockopt_level_to_ppm(int level)
+{
+	return level == K_SOL_SOCKET ? 1 : level == K_SOL_TCP ? 2 : 0;
+}
+
+/* PPM_SOCKOPT_SO_* of a SOL_SOCKET option (0 otherwise): they are the kernel's numbers up
+ * to SO_ATTACH_BPF (SO_TIMESTAMP* as their _OLD values, which libs names them after). */
+static __always_inline __u8 sockopt_optname_to_ppm(int level, int optname)
+{
+	if (level != K_SOL_SOCKET)
+		return 0;
+	if (optname >= 1 && optname <= K_SO_ATTACH_BPF)
+		return (__u8)optname;
+	switch (optname) {
+	case K_SO_PEERGROUPS:
+		return 51;
+	case K_SO_MEMINFO:
+		return 52;
+	case K_SO_COOKIE:
+		return 53;
+	case K_SO_RCVTIMEO_NEW:
+		return K_SO_RCVTIMEO_OLD;
+	case K_SO_SNDTIMEO_NEW:
+		return K_SO_SNDTIMEO_OLD;
+	default:
+		return 0;
+	}
+}
+
+#define PPM_SOCKOPT_IDX_UNKNOWN 0
+#define PPM_SOCKOPT_IDX_ERRNO 1
+#define PPM_SOCKOPT_IDX_UINT32 2
+#define PPM_SOCKOPT_IDX_UINT64 3
+#define PPM_SOCKOPT_IDX_TIMEVAL 4
+
+/* How libs sends a SOL_SOCKET option's value: the int options as u32, SO_ERROR as a
+ * negative errno, the timeouts as nanoseconds, SO_COOKIE as u64, the rest (and every
+ * other level) as the raw bytes. */
+static __always_inline __u8 sockopt_kind(int level, int optname)
+{
+	if (level != K_SOL_SOCKET)
+		return PPM_SOCKOPT_IDX_UNKNOWN;
+	switch (optname) {
+	case K_SO_ERROR:
+		return PPM_SOCKOPT_IDX_ERRNO;
+	case K_SO_RCVTIMEO_OLD:
+	case K_SO_SNDTIMEO_OLD:
+	case K_SO_RCVTIMEO_NEW:
+	case K_SO_SNDTIMEO_NEW:
+		return PPM_SOCKOPT_IDX_TIMEVAL;
+	case K_SO_COOKIE:
+		return PPM_SOCKOPT_IDX_UINT64;
+	case K_SO_LINGER:
+	case K_SO_PEERCRED:
+	case K_SO_ATTACH_FILTER:
+	case K_SO_PEERNAME:
+		return PPM_SOCKOPT_IDX_UNKNOWN;
+	default:
+		return optname >= 1 && optname < K_SO_ATTACH_BPF ? PPM_SOCKOPT_IDX_UINT32 : PPM_SOCKOPT_IDX_UNKNOWN;
+	}
+}
+
+/* PT_DYN sockopt value: the kind's index, then the value (an unreadable one reads as 0). */
+static __always_inline void put_sockopt(struct scratch *s, int level, int optname, __u16 optlen, __u64 uval)
+{
+	__u8 kind = sockopt_kind(level, optname);
+	__u64 start = s->pos;
+	__s32 v32 = 0;
+	__u64 v64[2] = {};
+	push_u8(s, kind);
+	switch (kind) {
+	case PPM_SOCKOPT_IDX_ERRNO:
+		bpf_probe_read_user(&v32, sizeof(v32), (const void *)uval);
+		push_u64(s, (__u64)(-(__s64)v32));
+		break;
+	case PPM_SOCKOPT_IDX_TIMEVAL: /* { tv_sec, tv_usec }, both 64-bit here */
+		bpf_probe_read_user(v64, sizeof(v64), (const void *)uval);
+		push_u64(s, v64[0] * 1000000000ULL + v64[1] * 1000ULL);
+		break;
+	case PPM_SOCKOPT_IDX_UINT64:
+		bpf_probe_read_user(v64, sizeof(v64[0]), (const void *)uval);
+		push_u64(s, v64[0]);
+		break;
+	case PPM_SOCKOPT_IDX_UINT32:
+		bpf_probe_read_user(&v32, sizeof(v32), (const void *)uval);
+		push_u32(s, (__u32)v32);
+		break;
+	default:
+		push_ubytes(s, uval, optlen);
+	}
+	put_len(s, (__u16)(s->pos - start));
+}
+
 #endif /* SAKER_NET_H */

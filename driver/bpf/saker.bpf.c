@@ -737,6 +737,217 @@ SYS_EXIT(sx_recvfrom)
 	return 0;
 }
 
+#define MAX_IOVCNT 32 /* iovecs looked at per message, as libs */
+
+/* One iovec of put_iovec_data (read into the temporaries' half). As in path_walk_step,
+ * the state lives in the scratch value so the verifier checks the step once. */
+struct iov_gather {
+	struct scratch *s;
+};
+
+static long iov_gather_step(__u32 i, void *ctx)
+{
+	struct scratch *s = ((struct iov_gather *)ctx)->s;
+	const struct iovec *iov = (const struct iovec *)&s->data[(SCRATCH_HALF + i * sizeof(struct iovec)) & TMP_MASK];
+	__u64 n = iov->iov_len;
+	s->iov_total += (__u32)n;
+	__u32 left = s->iov_left;
+	if (!left)
+		return 0;
+	if (n > left)
+		n = left;
+	__u16 pushed = push_ubytes(s, (__u64)iov->iov_base, (__u32)n & 0xff); /* n <= MAX_DATA: the mask is for the verifier */
+	/* like libs, the gather stops at an empty or unreadable buffer */
+	s->iov_left = pushed ? left - pushed : 0;
+	return 0;
+}
+
+/* The first `len` (<= MAX_DATA) bytes of the buffers of a user iovec array, as one
+ * param; returns the sum of their lengths. An unreadable array is an empty param and 0. */
+static __always_inline __u32 put_iovec_data(struct scratch *s, __u64 uiov, __u64 cnt, __u32 len)
+{
+	struct iov_gather g = { .s = s };
+	if (cnt > MAX_IOVCNT)
+		cnt = MAX_IOVCNT;
+	barrier_var(cnt);
+	if (!uiov || bpf_probe_read_user(&s->data[SCRATCH_HALF], (cnt * sizeof(struct iovec)) & (MAX_IOVCNT * sizeof(struct iovec) * 2 - 1),
+					 (const void *)uiov)) {
+		put_empty(s);
+		return 0;
+	}
+	__u64 start = s->pos;
+	s->iov_total = 0;
+	s->iov_left = len;
+	bpf_loop(cnt, iov_gather_step, &g, 0);
+	put_len(s, (__u16)(s->pos - start));
+	return s->iov_total;
+}
+
+/* The user msghdr at `umsg`, or -1 when it cannot be read. */
+static __always_inline long read_msghdr(struct user_msghdr *m, __u64 umsg)
+{
+	return umsg ? bpf_probe_read_user(m, sizeof(*m), (const void *)umsg) : -1;
+}
+
+SYS_EXIT(sx_sendmsg)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_SENDMSG_X, 5);
+	if (!s)
+		return 0;
+	__s64 fd = arg_fd(regs, 0);
+	struct user_msghdr m = {};
+	put_s64(s, ret);
+	if (read_msghdr(&m, sys_arg(regs, 1))) {
+		put_empty(s);
+		put_s64(s, fd);
+		put_empty(s);
+		put_empty(s);
+	} else {
+		/* a failed send still shows what it tried to send, as libs does */
+		__u32 total = put_iovec_data(s, (__u64)m.msg_iov, m.msg_iovlen, ret > 0 && ret < MAX_DATA ? (__u32)ret : MAX_DATA);
+		put_s64(s, fd);
+		put_u32(s, total);
+		if (ret >= 0)
+			put_socktuple(s, fd, OUTBOUND, (__u64)m.msg_name);
+		else
+			put_empty(s);
+	}
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_recvmsg)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_RECVMSG_X, 6);
+	if (!s)
+		return 0;
+	__s64 fd = arg_fd(regs, 0);
+	put_s64(s, ret);
+	if (ret >= 0) {
+		struct user_msghdr m = {};
+		put_u32(s, (__u32)ret);
+		if (read_msghdr(&m, sys_arg(regs, 1)))
+			put_empty(s);
+		else
+			put_iovec_data(s, (__u64)m.msg_iov, m.msg_iovlen, data_len(ret, 0));
+		/* the kernel wrote the sender's address into msg_name: the peer of an unconnected socket */
+		put_socktuple(s, fd, INBOUND, (__u64)m.msg_name);
+		/* msg_controllen is what the kernel wrote back; a param holds at most 64 KiB - 1 */
+		if (m.msg_control && m.msg_controllen > 0 && m.msg_controllen <= 0xffff)
+			put_ubytes(s, (__u64)m.msg_control, (__u32)m.msg_controllen);
+		else
+			put_empty(s);
+	} else {
+		put_u32(s, 0);
+		put_empty(s);
+		put_empty(s);
+		put_empty(s);
+	}
+	put_s64(s, fd);
+	evt_submit(s);
+	return 0;
+}
+
+/* sendmmsg and recvmmsg send one event per message transferred (at most MAX_MMSG), with
+ * that message's length as res, as libs does; a failure or no message is one event. */
+#define MAX_MMSG 16
+
+struct mmsg_walk {
+	__u64 mmh; /* the user's struct mmsghdr array */
+	__s64 fd;
+};
+
+/* The message's iovec sizes go before its data: the size is patched once the gather has
+ * summed them. */
+static long sendmmsg_step(__u32 i, void *ctx)
+{
+	struct mmsg_walk *w = ctx;
+	struct mmsghdr mm = {};
+	if (bpf_probe_read_user(&mm, sizeof(mm), (const void *)(w->mmh + i * sizeof(mm))))
+		return 1;
+	struct scratch *s = evt_begin(PPME_SOCKET_SENDMMSG_X, 5);
+	if (!s)
+		return 1;
+	put_s64(s, mm.msg_len);
+	put_s64(s, w->fd);
+	__u64 size_at = s->pos;
+	put_u32(s, 0);
+	__u32 len = mm.msg_len > 0 && mm.msg_len < MAX_DATA ? mm.msg_len : MAX_DATA;
+	__u32 total = put_iovec_data(s, (__u64)mm.msg_hdr.msg_iov, mm.msg_hdr.msg_iovlen, len);
+	*(__u32 *)&s->data[size_at & EVT_MASK] = total;
+	put_socktuple(s, w->fd, OUTBOUND, (__u64)mm.msg_hdr.msg_name);
+	evt_submit(s);
+	return 0;
+}
+
+static long recvmmsg_step(__u32 i, void *ctx)
+{
+	struct mmsg_walk *w = ctx;
+	struct mmsghdr mm = {};
+	if (bpf_probe_read_user(&mm, sizeof(mm), (const void *)(w->mmh + i * sizeof(mm))))
+		return 1;
+	struct scratch *s = evt_begin(PPME_SOCKET_RECVMMSG_X, 6);
+	if (!s)
+		return 1;
+	put_s64(s, mm.msg_len);
+	put_s64(s, w->fd);
+	put_u32(s, mm.msg_len);
+	put_iovec_data(s, (__u64)mm.msg_hdr.msg_iov, mm.msg_hdr.msg_iovlen, mm.msg_len < MAX_DATA ? mm.msg_len : MAX_DATA);
+	put_socktuple(s, w->fd, INBOUND, (__u64)mm.msg_hdr.msg_name);
+	/* unlike recvmsg, libs cuts the control length to 16 bits here */
+	__u32 controllen = mm.msg_hdr.msg_controllen & 0xffff;
+	if (mm.msg_hdr.msg_control && controllen)
+		put_ubytes(s, (__u64)mm.msg_hdr.msg_control, controllen);
+	else
+		put_empty(s);
+	evt_submit(s);
+	return 0;
+}
+
+static __always_inline int mmsg_exit(__u16 type, struct pt_regs *regs, long ret, void *step)
+{
+	struct mmsg_walk w = { .mmh = sys_arg(regs, 1), .fd = arg_fd(regs, 0) };
+	if (ret > 0) {
+		bpf_loop(ret < MAX_MMSG ? ret : MAX_MMSG, step, &w, 0);
+		return 0;
+	}
+	struct scratch *s = evt_begin(type, type == PPME_SOCKET_RECVMMSG_X ? 6 : 5);
+	if (!s)
+		return 0;
+	put_s64(s, ret);
+	put_s64(s, w.fd);
+	put_u32(s, 0);
+	put_empty(s);
+	put_empty(s);
+	if (type == PPME_SOCKET_RECVMMSG_X)
+		put_empty(s);
+	evt_submit(s);
+	return 0;
+}
+
+SYS_EXIT(sx_sendmmsg) { return mmsg_exit(PPME_SOCKET_SENDMMSG_X, regs, ret, sendmmsg_step); }
+SYS_EXIT(sx_recvmmsg) { return mmsg_exit(PPME_SOCKET_RECVMMSG_X, regs, ret, recvmmsg_step); }
+
+/* optval and optlen are what the kernel wrote back, or the caller's on failure. */
+SYS_EXIT(sx_getsockopt)
+{
+	struct scratch *s = evt_begin(PPME_SOCKET_GETSOCKOPT_X, 6);
+	if (!s)
+		return 0;
+	int level = (int)sys_arg(regs, 1);
+	int optname = (int)sys_arg(regs, 2);
+	__s32 optlen = 0;
+	bpf_probe_read_user(&optlen, sizeof(optlen), (const void *)sys_arg(regs, 4));
+	put_s64(s, ret);
+	put_s64(s, arg_fd(regs, 0));
+	put_u8(s, sockopt_level_to_ppm(level));
+	put_u8(s, sockopt_optname_to_ppm(level, optname));
+	put_sockopt(s, level, optname, (__u16)optlen, sys_arg(regs, 3));
+	put_u32(s, (__u32)optlen);
+	evt_submit(s);
+	return 0;
+}
+
 SYS_EXIT(sx_shutdown)
 {
 	struct scratch *s = evt_begin(PPME_SOCKET_SHUTDOWN_X, 3);
@@ -1401,6 +1612,11 @@ struct {
 		[__NR_accept4] = (void *)&sx_accept4,
 		[__NR_sendto] = (void *)&sx_sendto,
 		[__NR_recvfrom] = (void *)&sx_recvfrom,
+		[__NR_sendmsg] = (void *)&sx_sendmsg,
+		[__NR_recvmsg] = (void *)&sx_recvmsg,
+		[__NR_getsockopt] = (void *)&sx_getsockopt,
+		[__NR_sendmmsg] = (void *)&sx_sendmmsg,
+		[__NR_recvmmsg] = (void *)&sx_recvmmsg,
 		[__NR_shutdown] = (void *)&sx_shutdown,
 		[__NR_setuid] = (void *)&sx_setuid,
 		[__NR_setgid] = (void *)&sx_setgid,

@@ -25,7 +25,7 @@
 #define MAX_PATH 4096      /* PATH_MAX */
 #define MAX_ARGS 4096      /* exe + args, and env: libs' MAX_PROC_ARG_ENV */
 #define MAX_ARGV 16        /* argv/envp pointers read when an execve fails */
-#define MAX_DATA 80        /* read/write/sendto/recvfrom data: Falco's default snaplen */
+#define MAX_DATA 80        /* read/write/send/recv data: Falco's default snaplen */
 
 struct scratch {
 	__u8 data[SCRATCH_DATA];
@@ -33,6 +33,7 @@ struct scratch {
 	__u32 lenpos;  /* where the next param length goes */
 	__u32 walk_off; /* path walk (task.h put_path): first byte of the path so far */
 	__u64 walk_dentry, walk_mnt, walk_mnt_parent, walk_mnt_root;
+	__u32 iov_total, iov_left; /* put_iovec_data: the iovecs' lengths so far, data bytes still wanted */
 };
 
 /* Ring buffer shared by all CPUs; user space sets its size before load. */

@@ -23,6 +23,7 @@ const SELECTED = [
   'open', 'openat', 'openat2', 'close', 'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork',
   'socket', 'connect', 'accept', 'accept4', 'sched_process_exit', 'getpid',
   'socketpair', 'setrlimit', 'prlimit64', 'prctl', 'unshare', 'setns', 'open_by_handle_at', 'io_uring_setup',
+  'sendmsg', 'recvmsg', 'getsockopt', 'sendmmsg', 'recvmmsg',
 ]
 
 /**
@@ -257,6 +258,93 @@ describe('the live probe', { skip: skip ?? false }, () => {
     const [sized] = got('io_uring_setup_sized')
     v = await events.find((c, e) => c.tid === pid && c.type === PPME.SYSCALL_IO_URING_SETUP_X && e.i64(0) === sized)
     assert.equal(resolveFlags('io_uring_setup_flags', v.u32(param(t, 'flags')), false), 'IORING_SETUP_CQSIZE|IORING_SETUP_CLAMP')
+  })
+
+  test('a UDP sendmsg and recvmsg arrive with the snaplen of their iovecs\' data, sizes and the tuple from msg_name; getsockopt with its value; sendmmsg and recvmmsg per message; failures', async () => {
+    const { pid, out } = run(prog('udp_msg'), [])
+    const printed = new Map(out.split('\n').map(l => {
+      const [name, ...values] = l.split(' ')
+      return [name!, values.map(Number)]
+    }))
+    const [sendRes, txFd, size] = printed.get('sendmsg')!
+    const [recvRes, rxFd, controlLen] = printed.get('recvmsg')!
+    const [txPort, rxPort] = printed.get('ports')!
+    const sent = 'saker-' + 'x'.repeat(74) // the first 80 bytes across both iovecs
+    const tuple = { kind: 'ipv4', family: 2, sip: '127.0.0.1', sport: txPort, dip: '127.0.0.1', dport: rxPort, srcPtr: 0n, dstPtr: 0n, path: '' }
+
+    let t: number = PPME.SOCKET_SENDMSG_X
+    let v = await events.find(c => c.tid === pid && c.type === t)
+    assert.equal(v.i64(param(t, 'res')), sendRes)
+    assert.equal(v.i64(param(t, 'fd')), txFd)
+    assert.equal(v.u32(param(t, 'size')), size)
+    assert.equal(Buffer.from(v.bytes(param(t, 'data'))).toString(), sent)
+    // the sender is neither bound nor connected: no local address (the kernel picks one per
+    // datagram) and no peer, which msg_name gives
+    assert.deepEqual(socktuple(v, param(t, 'tuple')), { ...tuple, sip: '0.0.0.0' })
+
+    t = PPME.SOCKET_RECVMSG_X
+    v = await events.find(c => c.tid === pid && c.type === t)
+    assert.equal(v.i64(param(t, 'res')), recvRes)
+    assert.equal(v.i64(param(t, 'fd')), rxFd)
+    assert.equal(v.u32(param(t, 'size')), recvRes)
+    assert.equal(Buffer.from(v.bytes(param(t, 'data'))).toString(), sent)
+    // inbound: remote (the sender, from msg_name) first
+    assert.deepEqual(socktuple(v, param(t, 'tuple')), tuple)
+    assert.equal(v.paramLen(param(t, 'msgcontrol')), controlLen)
+    assert.deepEqual(live.unsupported, [], 'every selected syscall has its filler')
+
+    // getsockopt: the value as libs sends it, a kind index then the value. IP_TTL is the
+    // last call: once it is here, the thread's earlier ones are too.
+    t = PPME.SOCKET_GETSOCKOPT_X
+    const [ttlRes, ttl, ttlLen] = printed.get('ip_ttl')!
+    v = await events.find((c, e) => c.tid === pid && c.type === t && e.u8(param(t, 'level')) === 0)
+    // another level than SOL_SOCKET: unknown level and name, the raw bytes
+    assert.deepEqual([v.i64(param(t, 'res')), v.u8(param(t, 'optname')), v.u32(param(t, 'optlen'))], [ttlRes, 0, ttlLen])
+    assert.deepEqual([...v.bytes(param(t, 'val'))], [0, ttl, 0, 0, 0])
+    const option = (name: string): EventView | undefined => events.events.filter(c => c.tid === pid && c.type === t).map(Collector.view)
+      .find(e => resolveFlags('sockopt_options', e.u8(param(t, 'optname')), true) === name)
+    for (const [line, name] of [['so_type', 'SO_TYPE'], ['so_rcvtimeo', 'SO_RCVTIMEO']] as const) {
+      const [res, value, len] = printed.get(line)!
+      const found = option(name)
+      assert.ok(found, name)
+      v = found
+      assert.deepEqual([v.i64(param(t, 'res')), v.i64(param(t, 'fd')), v.u32(param(t, 'optlen'))], [res, rxFd, len])
+      assert.equal(resolveFlags('sockopt_levels', v.u8(param(t, 'level')), true), 'SOL_SOCKET')
+      const val = v.bytes(param(t, 'val'))
+      const data = new DataView(val.buffer, val.byteOffset, val.byteLength)
+      if (name === 'SO_TYPE') assert.deepEqual([val.length, val[0], data.getUint32(1, true)], [5, 2, value]) // PPM_SOCKOPT_IDX_UINT32
+      else assert.deepEqual([val.length, val[0], data.getBigUint64(1, true)], [9, 4, BigInt(value!)]) // PPM_SOCKOPT_IDX_TIMEVAL, ns
+    }
+
+    // sendmmsg and recvmmsg: one event per message, its length as res
+    const texts = ['one', 'three']
+    for (const [line, type, fd, msgTuple] of [
+      ['sendmmsg', PPME.SOCKET_SENDMMSG_X, txFd, { ...tuple, sip: '0.0.0.0' }],
+      ['recvmmsg', PPME.SOCKET_RECVMMSG_X, rxFd, tuple],
+    ] as const) {
+      const [count, ...lengths] = printed.get(line)!
+      await events.find((c, e) => c.tid === pid && c.type === type && e.i64(0) === lengths[count! - 1])
+      const msgs = events.events.filter(c => c.tid === pid && c.type === type).map(Collector.view).filter(e => e.i64(0) > 0)
+      assert.deepEqual(msgs.map(e => e.i64(param(type, 'res'))), lengths.slice(0, count), line)
+      assert.deepEqual(msgs.map(e => Buffer.from(e.bytes(param(type, 'data'))).toString()), texts.slice(0, count))
+      assert.deepEqual(msgs.map(e => e.u32(param(type, 'size'))), lengths.slice(0, count))
+      for (const e of msgs) {
+        assert.equal(e.i64(param(type, 'fd')), fd)
+        assert.deepEqual(socktuple(e, param(type, 'tuple')), msgTuple)
+      }
+    }
+
+    // failures: a sendmsg still shows what it tried to send, without a tuple; a recvmmsg is one empty event
+    const [sendErr] = printed.get('sendmsg_failed')!
+    t = PPME.SOCKET_SENDMSG_X
+    v = await events.find((c, e) => c.tid === pid && c.type === t && e.i64(0) === sendErr)
+    assert.equal(Buffer.from(v.bytes(param(t, 'data'))).toString(), sent)
+    assert.deepEqual([v.i64(param(t, 'fd')), v.u32(param(t, 'size')), v.paramLen(param(t, 'tuple'))], [txFd, size, 0])
+    const [recvErr] = printed.get('recvmmsg_failed')!
+    t = PPME.SOCKET_RECVMMSG_X
+    v = await events.find((c, e) => c.tid === pid && c.type === t && e.i64(0) === recvErr)
+    assert.deepEqual([v.i64(param(t, 'fd')), v.u32(param(t, 'size'))], [rxFd, 0])
+    for (const name of ['data', 'tuple', 'msgcontrol']) assert.equal(v.paramLen(param(t, name)), 0, name)
   })
 
   test('each event carries the CPU it was written on', async () => {

@@ -40,6 +40,14 @@ test('enter events are asked only for the TOCTOU-sensitive syscalls', () => {
   assert.equal(s.procExit, false)
 })
 
+test('the socket message calls and getsockopt are in the state set, and rules on them keep them', () => {
+  const names = ['sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'getsockopt']
+  const rules = [PPME.SOCKET_SENDMSG_X, PPME.SOCKET_RECVMSG_X, PPME.SOCKET_SENDMMSG_X, PPME.SOCKET_RECVMMSG_X, PPME.SOCKET_GETSOCKOPT_X]
+  for (const s of [selectForEvents([]), selectForEvents(rules)]) {
+    for (const name of names) assert.ok(s.selectedSyscalls.includes(nr(name)), name)
+  }
+})
+
 test('unknown names are refused with the name', () => {
   assert.throws(() => selectNames(['openat', 'no_such_call']), /no_such_call/)
 })
