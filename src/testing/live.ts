@@ -3,8 +3,9 @@
 // The runner only knows the LiveRunner interface, so the way live events are obtained can
 // change (and tests can fake it). SakerLiveRunner is the implementation for Saker's own eBPF
 // source: it starts `bin/saker -o engine.kind=modern_ebpf`, runs the command in a session of
-// its own, stops Saker and keeps the alerts of that session. Until the live source exists,
-// its availability check reports Saker's own refusal, and every live case is skipped with it.
+// its own, stops Saker and keeps the alerts of that session. Where live capture cannot run
+// (not root, no BTF), its availability check reports Saker's own refusal, and every live
+// case is skipped with it.
 
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
