@@ -113,11 +113,16 @@ export class SakerLiveRunner implements LiveRunner {
     const out = await this.stop(saker.child)
     if (req.cleanup !== undefined) await runQuietly(req.cleanup, req.cwd, req.timeoutMs)
     if (died) return { error: `Saker stopped while the command ran: ${stderrTail(out.stderr, 6) || `exit code ${String(saker.child.exitCode)}`}` }
-    let alerts = parseAlerts(out.stdout)
-    if (req.scope === 'session') alerts = alerts.filter((a) => String(a.outputFields[SID_FIELD]) === String(sid))
+    const all = parseAlerts(out.stdout)
+    const alerts = req.scope === 'session' ? all.filter((a) => String(a.outputFields[SID_FIELD]) === String(sid)) : all
     if (code === null) return { error: `the command did not finish in ${req.timeoutMs / 1000} s (killed)` }
-    const note = code === 0 ? undefined : `the command exited with ${code}${cmdErr.trim() !== '' ? ': ' + cmdErr.trim().split('\n').slice(-2).join(' / ') : ''}`
-    return note === undefined ? { alerts } : { alerts, note }
+    const notes: string[] = []
+    if (code !== 0) notes.push(`the command exited with ${code}${cmdErr.trim() !== '' ? ': ' + cmdErr.trim().split('\n').slice(-2).join(' / ') : ''}`)
+    // when a case fails, say what else Saker saw: alerts of other sessions, or events it dropped
+    if (alerts.length !== all.length) notes.push(`${all.length - alerts.length} alerts of other sessions (not session ${sid}): ${[...new Set(all.map((a) => a.rule))].slice(0, 5).join(', ')}`)
+    const drops = /event drop detected: (\d+) occurrences/.exec(out.stderr)
+    if (drops !== null && drops[1] !== '0') notes.push(`Saker saw ${drops[1]} event drops`)
+    return notes.length === 0 ? { alerts } : { alerts, note: notes.join('; ') }
   }
 
   async close(): Promise<void> {
