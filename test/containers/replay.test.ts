@@ -40,8 +40,11 @@ describe("container fields in a replay of Falco's captures", { skip }, () => {
   })
 
   test("append_output's suggested_output appends the container plugin's suggested fields; -pc adds nothing more (Falco 0.44)", () => {
+    // as Falco 0.44's default falco.yaml has it
+    const config = join(dir, 'suggested.yaml')
+    writeFileSync(config, 'log_stderr: true\nstdout_output:\n  enabled: true\nappend_output:\n  - suggested_output: true\n')
     for (const extra of [[], ['-pc'], ['-pk']]) {
-      const r = spawnSync(process.execPath, [SAKER_BIN, '-c', 'config/saker.yaml', '-o', 'engine.kind=replay',
+      const r = spawnSync(process.execPath, [SAKER_BIN, '-c', config, '-o', 'engine.kind=replay',
         '-o', `engine.replay.capture_file=${join(TRACES, 'privileged.scap')}`, '-r', rules, ...extra], { cwd: ROOT, encoding: 'utf8' })
       assert.equal(r.status, 0, r.stderr)
       const line = r.stdout.split('\n').find(l => l.includes('in a container'))
