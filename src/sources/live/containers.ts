@@ -23,9 +23,7 @@ import { ContainerWait } from '../../containers/wait.js'
 import { EVENT_HEADER_SIZE } from '../../events/event.js'
 import type { EventView } from '../../events/event.js'
 import { PPME } from '../../events/table.js'
-import type { FdInfo } from '../../state/fd.js'
 import type { SystemState } from '../../state/system-state.js'
-import type { ThreadInfo } from '../../state/thread.js'
 import type { SyscallEvent } from '../syscall/event.js'
 
 /** One held event: a copy of its bytes and, when the state applied it already, its context then. */
@@ -33,7 +31,15 @@ interface Held {
   bytes: Uint8Array
   /** The CPU it came from (captures record it). */
   cpu: number
-  applied: { num: number; thread: ThreadInfo | null; fd: FdInfo | null; fdNameChanged: boolean } | null
+  /** The state's context right after it applied the event; null: not applied yet. */
+  applied: EventContext | null
+}
+
+/** What the state says about the event it applied last, which the rules read. */
+type EventContext = Pick<SystemState, 'num' | 'thread' | 'fd' | 'fdNameChanged'>
+
+function contextOf(s: SystemState): EventContext {
+  return { num: s.num, thread: s.thread, fd: s.fd, fdNameChanged: s.fdNameChanged }
 }
 
 /** What the loop does with an event, for the held ones when they are let through. */
@@ -103,16 +109,17 @@ export class LiveContainers {
   /** Before the state sees an event: true when its thread's events are held (a copy is kept). */
   holdBefore(view: EventView, buf: Uint8Array, off: number): boolean {
     if (!this.wait.holding) return false
+    // a clone exit: the child's tid in the parent's, 0 in the child's (its parent's is param 5)
+    const cloneRes = CLONE_EXITS.has(view.type) && view.nparams > 5 ? view.i64(0) : -1
     if (!this.wait.holds(view.tid)) {
       // a child whose clone exit comes before its parent's: when the parent is held, the child
       // must not inherit its state yet (setsid, execve, setuid... still waiting)
-      if (!CLONE_EXITS.has(view.type) || view.nparams <= 5 || view.i64(0) !== 0) return false
-      const parent = view.i64(5)
-      if (!this.wait.holds(parent)) return false
-      this.wait.follow(parent, view.tid)
+      if (cloneRes !== 0 || !this.wait.holds(view.i64(5))) return false
+      this.wait.follow(view.i64(5), view.tid)
+    } else if (cloneRes > 0) {
+      // a held parent's child waits with it (the state has not seen the clone yet)
+      this.wait.follow(view.tid, cloneRes)
     }
-    // a held clone's child waits with its parent (the state has not seen the clone yet)
-    if (CLONE_EXITS.has(view.type) && view.nparams > 0 && view.i64(0) > 0) this.wait.follow(view.tid, view.i64(0))
     this.wait.hold(view.tid, { bytes: buf.slice(off, off + view.len), cpu: view.cpuid, applied: null }, view.len)
     return true
   }
@@ -134,12 +141,7 @@ export class LiveContainers {
       this.wait.follow(view.tid, a.tid)
       a = this.state.threads.get(a.ptid)
     }
-    const s = this.state
-    this.wait.hold(view.tid, {
-      bytes: buf.slice(off, off + view.len),
-      cpu: view.cpuid,
-      applied: { num: s.num, thread: s.thread, fd: s.fd, fdNameChanged: s.fdNameChanged },
-    }, view.len)
+    this.wait.hold(view.tid, { bytes: buf.slice(off, off + view.len), cpu: view.cpuid, applied: contextOf(this.state) }, view.len)
     return true
   }
 
@@ -175,21 +177,15 @@ export class LiveContainers {
         continue
       }
       // the state moved on (other threads' events); match with the context of then
-      const now = { num: s.num, thread: s.thread, fd: s.fd, fdNameChanged: s.fdNameChanged }
-      s.num = a.num
-      s.thread = a.thread
-      s.fd = a.fd
-      s.fdNameChanged = a.fdNameChanged
+      const now = contextOf(s)
+      Object.assign(s, a)
       this.view.reset(it.bytes, 0)
       this.view.cpuid = it.cpu
       this.ev.sync(this.view)
       try {
         loop.match(it.bytes, 0)
       } finally {
-        s.num = now.num
-        s.thread = now.thread
-        s.fd = now.fd
-        s.fdNameChanged = now.fdNameChanged
+        Object.assign(s, now)
       }
     }
   }
