@@ -26,6 +26,7 @@
 #define MAX_ARGS 4096      /* exe + args, and env: libs' MAX_PROC_ARG_ENV */
 #define MAX_ARGV 16        /* argv/envp pointers read when an execve fails */
 #define MAX_DATA 80        /* read/write/send/recv data: Falco's default snaplen */
+#define CGROUP_DEPTH 8     /* cgroup path components kept (the deepest ones) */
 
 struct scratch {
 	__u8 data[SCRATCH_DATA];
@@ -34,6 +35,9 @@ struct scratch {
 	__u32 walk_off; /* path walk (task.h put_path): first byte of the path so far */
 	__u64 walk_dentry, walk_mnt, walk_mnt_parent, walk_mnt_root;
 	__u32 iov_total, iov_left; /* put_iovec_data: the iovecs' lengths so far, data bytes still wanted */
+	__u64 cg_kn;                     /* push_cgroup (task.h): the walk's next kernfs node, */
+	__u64 cg_names[CGROUP_DEPTH];    /* the names found so far, leaf first, */
+	__u32 cg_n;                      /* and how many */
 };
 
 /* Ring buffer shared by all CPUs; user space sets its size before load. */
@@ -88,12 +92,13 @@ static __always_inline __u8 selected(__u32 slot)
 	return v ? *v : 0;
 }
 
-/* Starts an event of `type` with `nparams` params for thread `tid`. */
-static __always_inline struct scratch *evt_begin_tid(__u16 type, __u32 nparams, __u32 tid)
+/* Starts an event of `type` with `nparams` params for thread `tid`; `pid_tgid` is the
+ * current task's, taken once per event (a helper call). */
+static __always_inline struct scratch *evt_start(__u16 type, __u32 nparams, __u64 pid_tgid, __u32 tid)
 {
 	/* the agent's own syscalls (its /proc reads, its output writes) are not the host's
 	 * activity, and sending them would only feed it back its own work */
-	if (ignore_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == ignore_tgid)
+	if (ignore_tgid && (__u32)(pid_tgid >> 32) == ignore_tgid)
 		return 0;
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct scratch *s = bpf_map_lookup_elem(&scratch, &cpu);
@@ -108,9 +113,16 @@ static __always_inline struct scratch *evt_begin_tid(__u16 type, __u32 nparams, 
 	return s;
 }
 
+/* An event of another thread than the current one (the child of a fork). */
+static __always_inline struct scratch *evt_begin_tid(__u16 type, __u32 nparams, __u32 tid)
+{
+	return evt_start(type, nparams, bpf_get_current_pid_tgid(), tid);
+}
+
 static __always_inline struct scratch *evt_begin(__u16 type, __u32 nparams)
 {
-	return evt_begin_tid(type, nparams, (__u32)bpf_get_current_pid_tgid());
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	return evt_start(type, nparams, pid_tgid, (__u32)pid_tgid);
 }
 
 /* Continues the event of this CPU in a tail-called program. */

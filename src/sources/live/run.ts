@@ -72,6 +72,19 @@ export function ringBytesFor(preset: number, cpusForEachBuffer: number, onlineCp
   return Math.min(ring, 1 << 30)
 }
 
+/** The oldest kernel the probe loads on: it reads kernel memory through the bpf_rdonly_cast kfunc (6.2). */
+export const MIN_KERNEL = [6, 2] as const
+
+/** Why a kernel release (uname -r) is too old for the probe, or null. */
+export function kernelTooOld(release: string): string | null {
+  const m = /^(\d+)\.(\d+)/.exec(release)
+  if (m === null) return null // an unusual release string: let the load itself tell
+  const [major, minor] = [Number(m[1]), Number(m[2])]
+  if (major > MIN_KERNEL[0] || (major === MIN_KERNEL[0] && minor >= MIN_KERNEL[1])) return null
+  return `this kernel (${release}) is older than ${MIN_KERNEL.join('.')}, which Saker's eBPF probe needs; ` +
+    'run Saker on a newer kernel, or replay captures made elsewhere (-o engine.kind=replay)'
+}
+
 /** Why live mode cannot start here, as an Error whose message a user can act on; null when it can. */
 export function liveSupportError(): Error | null {
   if (process.platform !== 'linux') return new Error('the live syscall source needs Linux (use -o engine.kind=replay to read a capture)')
@@ -79,6 +92,8 @@ export function liveSupportError(): Error | null {
   if (process.getuid?.() !== 0) {
     return new Error('Unable to open the modern_ebpf engine: loading the eBPF probe needs root (run saker as root, or with CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON)')
   }
+  const kernel = kernelTooOld(os.release())
+  if (kernel !== null) return new Error(`Unable to open the modern_ebpf engine: ${kernel}`)
   if (!existsSync('/sys/kernel/btf/vmlinux')) {
     return new Error('Unable to open the modern_ebpf engine: this kernel exposes no BTF (/sys/kernel/btf/vmlinux is missing); the probe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y')
   }
