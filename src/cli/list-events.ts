@@ -7,9 +7,7 @@ import { PT, type ParamType } from '../events/param-types.js'
 import { EC, EF, EVENTS, PPME, isEnter, type EventInfo, type ParamInfo } from '../events/table.js'
 import { PPM_SC_MAX, PPM_SC_NAMES, eventsToPpmSc, ignoredEventCodes } from '../events/syscalls.js'
 import { fieldTypeName } from '../fields/registry.js'
-
-/** The driver schema version printed in the header (libs 0.25.4 driver/SCHEMA_VERSION). */
-export const LIST_EVENTS_SCHEMA_VERSION = '4.5.1'
+import { LIST_EVENTS_SCHEMA_VERSION } from './version.js'
 
 export type ListEventsFormat = 'text' | 'markdown' | 'json'
 

@@ -4,27 +4,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import { ConfigError, configSchema, expandRulesPaths, loadConfig, NO_RULES_FILES_MESSAGE } from '../config/index.js'
 import type { SakerConfig } from '../config/index.js'
-import { BUILTIN_PLUGINS, Engine } from '../engine/engine.js'
-import { describeRules, formatDescribedRulesAsText } from '../engine/describe.js'
-import { ignoredSyscallNames } from '../events/syscalls.js'
-import { FIELD_SOURCES, listFields } from '../fields/registry.js'
+import type { Engine } from '../engine/engine.js'
 import { parsePriority } from '../rules/infos.js'
-import { readRulesText } from '../rules/loader.js'
-import { ruleSchema } from '../rules/schema.js'
-import { knownSources } from '../sources/index.js'
+import { BUILTIN_PLUGINS } from '../rules/versions.js'
 import type { SyscallEvent } from '../sources/syscall/event.js'
-import { openReplay, replay } from '../sources/syscall/replay.js'
-import { DropMonitor } from '../engine/drops.js'
-import { RuleMatcher, RuleStats } from '../engine/matcher.js'
 import type { K8sAuditEvent } from '../sources/k8saudit/event.js'
 import type { LiveCompanion } from '../sources/live/run.js'
-import { onStopSignals } from '../sources/live/signals.js'
-import { Outputs } from '../outputs/dispatcher.js'
-import { listEvents } from './list-events.js'
+import type { Outputs } from '../outputs/dispatcher.js'
 import { log } from './log.js'
 import { OptionsError, parseOptions, usage } from './options.js'
 import type { Options } from './options.js'
 import { SAKER_VERSION, versionInfo } from './version.js'
+
+// Modules only some commands need are imported where they are used: loading all ~115 of
+// Saker's modules up front was most of what `saker --version` took.
 
 class Fatal extends Error {}
 
@@ -73,14 +66,17 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
   if (opts.printRuleSchema) {
+    const { ruleSchema } = await import('../rules/schema.js')
     process.stdout.write(JSON.stringify(ruleSchema, null, 2))
     return 0
   }
   if (opts.printIgnoredEvents) {
+    const { ignoredSyscallNames } = await import('../events/syscalls.js')
     out('Ignored syscall(s):\n' + ignoredSyscallNames().map((n) => `- ${n}\n`).join(''))
     return 0
   }
   if (opts.listEvents) {
+    const { listEvents } = await import('./list-events.js')
     out(listEvents(opts.format))
     return 0
   }
@@ -99,8 +95,10 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
 
+  const [{ Engine }, { knownSources }] = await Promise.all([import('../engine/engine.js'), import('../sources/index.js')])
   const engine = new Engine(knownSources(), extraOutputs(config, opts))
   if (opts.listFields !== undefined) {
+    const { FIELD_SOURCES, listFields } = await import('../fields/registry.js')
     if (opts.listFields !== '' && !FIELD_SOURCES.includes(opts.listFields)) throw new Fatal('Value for --list must be a valid source type')
     process.stdout.write(listFields({ source: opts.listFields || undefined, names: opts.namesOnly, format: opts.format, verbose: opts.verbose }))
     return 0
@@ -108,8 +106,9 @@ async function run(opts: Options): Promise<number> {
 
   if (opts.validateFiles.length > 0) return validate(engine, config, opts)
 
-  loadRules(engine, config, opts)
+  await loadRules(engine, config, opts)
   if (opts.describeAllRules || opts.describeRule !== undefined) {
+    const { describeRules, formatDescribedRulesAsText } = await import('../engine/describe.js')
     const described = describeRules(engine, opts.describeRule)
     if (typeof described === 'string') throw new Fatal(described)
     out(config.json_output ? JSON.stringify(described) : formatDescribedRulesAsText(described))
@@ -144,6 +143,11 @@ async function runSources(engine: Engine, config: SakerConfig, opts: Options): P
   const syscall = enabled.includes('syscall') && config.engine.kind !== 'nodriver'
   if (syscall && !k8sEntry) return runLiveSyscalls(engine, config, opts)
 
+  const [{ Outputs }, { RuleMatcher, RuleStats }, { onStopSignals }] = await Promise.all([
+    import('../outputs/dispatcher.js'),
+    import('../engine/matcher.js'),
+    import('../sources/live/signals.js'),
+  ])
   let outputs: Outputs
   try {
     outputs = Outputs.fromConfig(config)
@@ -207,6 +211,12 @@ async function runLiveSyscalls(engine: Engine, config: SakerConfig, opts: Option
 
 /** Capture mode: the file's events through the syscall rules, then Falco's summaries. */
 async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+  const [{ Outputs }, { openReplay, replay }, { RuleMatcher }, { DropMonitor }] = await Promise.all([
+    import('../outputs/dispatcher.js'),
+    import('../sources/syscall/replay.js'),
+    import('../engine/matcher.js'),
+    import('../engine/drops.js'),
+  ])
   let outputs: Outputs
   try {
     outputs = Outputs.fromConfig(config)
@@ -287,7 +297,8 @@ function rulesFileList(config: SakerConfig): string[] {
   return expandRulesPaths(config.rules_files).files
 }
 
-function readAll(files: readonly string[]): Map<string, string> {
+async function readAll(files: readonly string[]): Promise<Map<string, string>> {
+  const { readRulesText } = await import('../rules/loader.js')
   const texts = new Map<string, string>()
   for (const f of files) {
     try {
@@ -300,8 +311,8 @@ function readAll(files: readonly string[]): Map<string, string> {
 }
 
 /** -V: each file loaded in turn; text summary or {"falco_load_results": [...]}. */
-function validate(engine: Engine, config: SakerConfig, opts: Options): number {
-  const texts = readAll(opts.validateFiles)
+async function validate(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+  const texts = await readAll(opts.validateFiles)
   log.log('info', 'Validating rules file(s):\n' + opts.validateFiles.map((f) => `   ${f}\n`).join(''))
   let successful = true
   const results = []
@@ -318,6 +329,7 @@ function validate(engine: Engine, config: SakerConfig, opts: Options): number {
       if (log.enabled('warning')) log.log('warning', res.verbose(engine.loader.contents))
     }
   }
+  const { describeRules, formatDescribedRulesAsText } = await import('../engine/describe.js')
   let described: ReturnType<typeof describeRules> | undefined
   if (successful && (opts.describeAllRules || opts.describeRule !== undefined)) {
     engine.buildRulesets(ruleMinPriority(config), config.rules)
@@ -344,10 +356,10 @@ function ruleMinPriority(config: SakerConfig): number {
 }
 
 /** Loads the configured rules files (-r replaces them), as Falco's load_rules_files. */
-function loadRules(engine: Engine, config: SakerConfig, opts: Options): void {
+async function loadRules(engine: Engine, config: SakerConfig, opts: Options): Promise<void> {
   const files = rulesFileList(config)
   if (config.rules_files.length === 0 || (files.length === 0 && opts.rulesFiles.length === 0)) throw new Fatal(NO_RULES_FILES_MESSAGE)
-  const texts = readAll(files)
+  const texts = await readAll(files)
   log.log('info', 'Loading rules from:\n' + files.map((f) => `   ${f}\n`).join(''))
   for (const [file, text] of texts) {
     const res = engine.load(file, text)

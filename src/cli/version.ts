@@ -1,13 +1,13 @@
 // Version information, in Falco's `--version` shape. Saker reports the Falco, libs, driver
 // and plugin API versions whose formats and semantics it follows.
 import { createRequire } from 'node:module'
-import { ENGINE_VERSION } from '../rules/loader.js'
-import { versionString } from '../rules/collector.js'
-import { BUILTIN_PLUGINS } from '../engine/engine.js'
-import { LIST_EVENTS_SCHEMA_VERSION } from './list-events.js'
+import { BUILTIN_PLUGINS, ENGINE_VERSION, versionString } from '../rules/versions.js'
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string }
 export const SAKER_VERSION: string = pkg.version
+
+/** The driver schema version printed in --list-events' header (libs 0.25.4 driver/SCHEMA_VERSION). */
+export const LIST_EVENTS_SCHEMA_VERSION = '4.5.1'
 
 export function versionInfo(): Record<string, unknown> {
   return {

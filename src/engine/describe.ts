@@ -2,11 +2,11 @@
 // (info as written, details as compiled), and the two-column text Falco prints from it.
 import type { Expr } from '../filter/ast.js'
 import { parseCondition } from '../filter/parser.js'
-import { exprToString } from '../filter/print.js'
+import { exprPrinter } from '../filter/print.js'
 import { EVENTS, PPME } from '../events/table.js'
 import { PRIORITIES } from '../rules/infos.js'
 import type { CompiledRule } from '../rules/compiler.js'
-import { versionString } from '../rules/collector.js'
+import { versionString } from '../rules/versions.js'
 import type { Engine } from './engine.js'
 
 interface Details {
@@ -70,9 +70,16 @@ function conditionDetails(e: Expr, knownMacros: ReadonlySet<string>, knownLists:
 
 const sorted = (s: Iterable<string>): string[] => [...s].sort()
 
+/** Every event name, sorted: what each macro and each rule for all events lists. */
+let allEventNames: string[] | undefined
+
 function eventNames(evttypes: ReadonlySet<number> | 'all'): string[] {
+  if (evttypes === 'all') return (allEventNames ??= namesOf(EVENTS.map((e) => e.code)))
+  return namesOf([...evttypes, PPME.ASYNCEVENT_E])
+}
+
+function namesOf(codes: readonly number[]): string[] {
   const names = new Set<string>()
-  const codes = evttypes === 'all' ? EVENTS.map((e) => e.code) : [...evttypes, PPME.ASYNCEVENT_E]
   for (const c of codes) {
     const ev = EVENTS[c]
     if (ev && ev.name !== 'NA') names.add(ev.name)
@@ -88,7 +95,7 @@ function safeParse(text: string): Expr | undefined {
   }
 }
 
-function ruleDetails(engine: Engine, rule: CompiledRule, knownMacros: Set<string>, knownLists: Set<string>): object {
+function ruleDetails(engine: Engine, rule: CompiledRule, knownMacros: Set<string>, knownLists: Set<string>, printExpr: (e: Expr) => string): object {
   const info = rule.info
   const written = safeParse(info.cond)
   const asWritten = written ? conditionDetails(written, knownMacros, knownLists) : undefined
@@ -126,7 +133,7 @@ function ruleDetails(engine: Engine, rule: CompiledRule, knownMacros: Set<string
       exception_names: sorted(names),
       exception_operators: sorted(ops),
       events: rule.source === 'syscall' ? eventNames(rule.evttypes) : ['asyncevent', 'pluginevent'],
-      condition_compiled: exprToString(rule.condition),
+      condition_compiled: printExpr(rule.condition),
       output_compiled: rule.output,
       plugins: [],
     },
@@ -141,9 +148,10 @@ export function describeRules(engine: Engine, ruleName?: string): Record<string,
   if (ruleName !== undefined) {
     const rule = compiled.rules.find((r) => r.name === ruleName)
     if (!rule) return `Rule "${ruleName}" is not loaded`
-    return { rules: [ruleDetails(engine, rule, knownMacros, knownLists)] }
+    return { rules: [ruleDetails(engine, rule, knownMacros, knownLists, exprPrinter())] }
   }
   const req = engine.loader.requiredEngineVersion
+  const printExpr = exprPrinter()
   return {
     required_engine_version: req ? versionString(req) : '0.0.0',
     required_plugin_versions: engine.loader.requiredPluginVersions.map((alts) => ({
@@ -151,7 +159,7 @@ export function describeRules(engine: Engine, ruleName?: string): Record<string,
       version: alts[0]!.version,
       alternatives: alts.slice(1).map((a) => ({ name: a.name, version: a.version })),
     })),
-    rules: compiled.rules.map((r) => ruleDetails(engine, r, knownMacros, knownLists)),
+    rules: compiled.rules.map((r) => ruleDetails(engine, r, knownMacros, knownLists, printExpr)),
     macros: [...compiled.macros.values()].map((m) => {
       const cond = engine.loader.macroText(m.name)
       const written = safeParse(cond)
@@ -166,7 +174,7 @@ export function describeRules(engine: Engine, ruleName?: string): Record<string,
           condition_operators: sorted(c.operators),
           condition_fields: sorted(c.fields),
           events: eventNames('all'),
-          condition_compiled: exprToString(m.condition),
+          condition_compiled: printExpr(m.condition),
           plugins: [],
         },
       }

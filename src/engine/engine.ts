@@ -2,7 +2,7 @@
 // load result), plugin requirements checked, then one ruleset per event source with the
 // priority threshold and the `rules:` selections applied — falco_engine's job.
 import type { FieldResolver } from '../fields/binding.js'
-import { compareVersions, parseVersion } from '../rules/collector.js'
+import { BUILTIN_PLUGINS, compareVersions, parseVersion } from '../rules/versions.js'
 import type { ExtraOutput } from '../rules/compiler.js'
 import { RulesLoader } from '../rules/loader.js'
 import type { LoadResult } from '../rules/load-result.js'
@@ -21,16 +21,6 @@ export interface RuleSelection {
   readonly rule: string | null
   readonly tag: string | null
 }
-
-/**
- * The plugins whose support is built into Saker, with the versions whose fields and
- * semantics Saker follows; `required_plugin_versions` is checked against these.
- */
-export const BUILTIN_PLUGINS: readonly { name: string; version: string }[] = [
-  { name: 'container', version: '0.7.1' },
-  { name: 'k8saudit', version: '0.18.0' },
-  { name: 'json', version: '0.7.4' },
-]
 
 export class Engine {
   readonly loader: RulesLoader

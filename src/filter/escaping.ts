@@ -74,12 +74,16 @@ function decodeOneChar(b: Buffer, i: number): string {
   return b.subarray(i, i + n).toString('utf8')
 }
 
+// most values have none of these: they are returned as they are, without building a copy
+const NEEDS_ESCAPING = /[\b\f\n\r\t\\" ='\0]/
+
 /**
  * Escapes a value for printing (libsinsp escape_str): control characters become escapes,
  * and the result is double-quoted when anything needed escaping or the value contains a
  * blank, '=', a quote or NUL. Other values print bare; the empty string prints as nothing.
  */
 export function escapeStr(s: string): string {
+  if (!NEEDS_ESCAPING.test(s)) return s
   let res = ''
   let quote = false
   for (let i = 0; i < s.length; i++) {

@@ -86,10 +86,14 @@ function isEvtTypeField(e: Expr): boolean {
 // PPM_EVENT_MAX are padding, never read). The bytes are worked on four at a time, as 32-bit
 // words: the analysis ANDs, ORs and inverts whole sets at every node, and byte loops were
 // 10% of loading Falco's rules.
+// A set, once made, is never changed: inverting makes a new one. So every neutral check
+// shares ALL (and every empty result NONE) instead of allocating its own.
 type Codes = Uint32Array
 const WORDS = Math.ceil(PPM_EVENT_MAX / 4)
 const ONES = 0x01010101
 const noCodes = (): Codes => new Uint32Array(WORDS)
+const ALL: Codes = new Uint32Array(WORDS).fill(ONES)
+const NONE: Codes = noCodes()
 
 const isEvttypeOperator = (op: string): boolean => op === '==' || op === '=' || op === '!=' || op === 'in'
 
@@ -136,13 +140,9 @@ class CodeVisitor {
   lastIsFieldOrTransformer = true
   insideNegation = false
   lastHasCodes = false
-  lastCodes: Codes = noCodes()
+  lastCodes: Codes = NONE
 
   constructor(private readonly opts: EvttypeOptions) {}
-
-  private all(): Codes {
-    return new Uint32Array(WORDS).fill(ONES)
-  }
 
   private namesToCodes(names: Iterable<string>): Codes {
     const out = noCodes()
@@ -153,20 +153,24 @@ class CodeVisitor {
     return out
   }
 
-  private inversion(codes: Codes): void {
-    // neutral checks are never inverted
-    if (this.lastHasCodes) for (let i = 0; i < codes.length; i++) codes[i] = codes[i]! ^ ONES
+  /** `codes` inverted, unless neutral (neutral checks are never inverted). */
+  private inversion(codes: Codes): Codes {
+    if (!this.lastHasCodes) return codes
+    const out = noCodes()
+    for (let i = 0; i < codes.length; i++) out[i] = codes[i]! ^ ONES
+    return out
   }
 
-  private tryInversion(codes: Codes): void {
-    if (this.insideNegation) this.inversion(codes)
+  private tryInversion(codes: Codes): Codes {
+    return this.insideNegation ? this.inversion(codes) : codes
   }
 
   private conjunction(children: readonly Expr[]): void {
-    const types = this.all()
+    const types = ALL.slice()
     for (const c of children) {
       this.visit(c)
-      for (let i = 0; i < types.length; i++) types[i]! &= this.lastCodes[i]!
+      const codes = this.lastCodes
+      if (codes !== ALL) for (let i = 0; i < types.length; i++) types[i]! &= codes[i]!
     }
     this.lastCodes = types
     this.lastIsEvttypeField = false
@@ -176,7 +180,8 @@ class CodeVisitor {
     const types = noCodes()
     for (const c of children) {
       this.visit(c)
-      for (let i = 0; i < types.length; i++) types[i]! |= this.lastCodes[i]!
+      const codes = this.lastCodes
+      if (codes !== NONE) for (let i = 0; i < types.length; i++) types[i]! |= codes[i]!
     }
     this.lastCodes = types
     this.lastIsEvttypeField = false
@@ -193,7 +198,7 @@ class CodeVisitor {
         else this.disjunction(e.children)
         return
       case 'not': {
-        this.lastCodes = noCodes()
+        this.lastCodes = NONE
         const inside = this.insideNegation
         this.insideNegation = !inside
         this.visit(e.child)
@@ -205,10 +210,9 @@ class CodeVisitor {
         this.lastHasCodes = false
         const inv = this.opts.evtNumInvariant === false ? 'unknown' : evtNumInvariant(e)
         if (inv !== 'unknown') {
-          this.lastCodes = inv === 'empty' ? noCodes() : this.all()
           this.lastHasCodes = true
+          this.lastCodes = this.tryInversion(inv === 'empty' ? NONE : ALL)
           this.lastIsEvttypeField = false
-          this.tryInversion(this.lastCodes)
           return
         }
         if (isEvttypeOperator(e.op)) {
@@ -223,41 +227,36 @@ class CodeVisitor {
               )
             }
             // inverting again is right for both the single and the double negation
-            if (e.op === '!=') this.inversion(this.lastCodes)
+            if (e.op === '!=') this.lastCodes = this.inversion(this.lastCodes)
             this.lastIsEvttypeField = false
             return
           }
         }
-        this.lastCodes = this.all()
+        this.lastCodes = this.tryInversion(ALL)
         this.lastIsEvttypeField = false
-        this.tryInversion(this.lastCodes)
         return
       }
       case 'unary':
         this.visit(e.left)
         this.lastHasCodes = this.lastIsEvttypeField && e.op === 'exists'
-        this.lastCodes = this.all()
+        this.lastCodes = this.tryInversion(ALL)
         this.lastIsEvttypeField = false
-        this.tryInversion(this.lastCodes)
         return
       case 'identifier':
         // an unexpanded macro: neutral
         this.lastHasCodes = false
-        this.lastCodes = this.all()
+        this.lastCodes = this.tryInversion(ALL)
         this.lastIsEvttypeField = false
-        this.tryInversion(this.lastCodes)
         return
       case 'value':
         this.lastHasCodes = true
-        this.lastCodes = this.namesToCodes([e.value])
+        this.lastCodes = this.tryInversion(this.namesToCodes([e.value]))
         this.lastIsEvttypeField = false
-        this.tryInversion(this.lastCodes)
         return
       case 'list':
         this.lastHasCodes = true
-        this.lastCodes = this.namesToCodes(new Set(e.values))
+        this.lastCodes = this.tryInversion(this.namesToCodes(new Set(e.values)))
         this.lastIsEvttypeField = false
-        this.tryInversion(this.lastCodes)
         return
       case 'transformer_list':
         for (const c of e.children) this.visit(c)
@@ -266,8 +265,7 @@ class CodeVisitor {
         this.lastHasCodes = false
         this.lastIsFieldOrTransformer = true
         this.lastIsEvttypeField = (e.field === 'evt.type' || e.field === 'syscall.type') && e.arg === undefined
-        this.lastCodes = this.all()
-        this.tryInversion(this.lastCodes)
+        this.lastCodes = this.tryInversion(ALL)
         return
       case 'transformer':
         for (const c of e.values) {

@@ -5,6 +5,8 @@
 import { isOperator, isOperatorWithModifier } from '../filter/operators.js'
 import { Context, RuleLoadError } from './load-result.js'
 import type { LoadResult } from './load-result.js'
+import { compareVersions, parseVersion, versionString } from './versions.js'
+import type { Version } from './versions.js'
 import type { ExceptionEntry, ExceptionInfo, ListInfo, MacroInfo, RuleInfo, RuleUpdate } from './infos.js'
 
 /** What the loader needs to know about an event source. */
@@ -12,23 +14,6 @@ export interface RuleSource {
   readonly name: string
   isValidField(name: string): boolean
 }
-
-export interface Version {
-  major: number
-  minor: number
-  patch: number
-}
-
-export function parseVersion(s: string): Version | undefined {
-  const m = /^\s*(\d+)\.(\d+)\.(\d+)/.exec(s)
-  return m ? { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) } : undefined
-}
-
-export function compareVersions(a: Version, b: Version): number {
-  return a.major - b.major || a.minor - b.minor || a.patch - b.patch
-}
-
-export const versionString = (v: Version): string => `${v.major}.${v.minor}.${v.patch}`
 
 export interface PluginRequirement {
   name: string

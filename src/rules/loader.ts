@@ -4,14 +4,13 @@
 // load result.
 import fs from 'node:fs'
 import { Collector } from './collector.js'
-import type { RuleSource, Version } from './collector.js'
+import type { RuleSource } from './collector.js'
 import { CompileCache, compileCollected } from './compiler.js'
 import type { CompileConfig, CompileOutput, RuleSourceFields } from './compiler.js'
 import { LoadResult } from './load-result.js'
 import { readRulesFile } from './reader.js'
-
-/** The engine version Saker presents to `required_engine_version` (Falco 0.44's). */
-export const ENGINE_VERSION: Version = { major: 0, minor: 62, patch: 0 }
+import { ENGINE_VERSION } from './versions.js'
+import type { Version } from './versions.js'
 
 export class RulesLoader {
   private readonly collector: Collector

@@ -3,7 +3,7 @@
 // (LOAD_ERR_YAML_VALIDATE); what was collected before it stays collected.
 import { Context, RuleLoadError } from './load-result.js'
 import type { ItemType, LoadResult } from './load-result.js'
-import { parseVersion } from './collector.js'
+import { parseVersion } from './versions.js'
 import type { Collector, PluginRequirement } from './collector.js'
 import { parsePriority } from './infos.js'
 import type { ExceptionEntry, ExceptionInfo, RuleInfo, RuleUpdate } from './infos.js'

@@ -1,8 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  LIST_EVENTS_SCHEMA_VERSION, genericSyscallNames, libcxxStringHash, listEventEntries, listEvents,
-} from '../../src/cli/list-events.js'
+import { genericSyscallNames, libcxxStringHash, listEventEntries, listEvents } from '../../src/cli/list-events.js'
+import { LIST_EVENTS_SCHEMA_VERSION } from '../../src/cli/version.js'
 
 const lines = (s: string): string[] => s.split('\n')
 const OPENAT2_FLAGS = 'O_LARGEFILE, O_DIRECTORY, O_DIRECT, O_TRUNC, O_SYNC, O_NONBLOCK, O_EXCL, O_DSYNC, ' +
