@@ -47,6 +47,8 @@ export const MAX_CONVERTED_EVENT_SIZE = 64 * 1024
 export const MAX_CONVERSIONS = 50
 /** Threads that may hold a pending enter event at once. */
 export const MAX_PENDING_ENTERS = 65536
+/** Entries of the converter's cache of pending enter lookups (a power of two). */
+const PENDING_CACHE_SIZE = 1024
 
 // ---------------------------------------------------------------------------------------------
 // The conversion table
@@ -435,17 +437,6 @@ interface AddPlan {
   readonly lastEnterParam: number
 }
 
-const addPlans = new Map<Conversion, AddPlan | null>()
-
-function addPlanOf(c: Conversion): AddPlan | null {
-  let plan = addPlans.get(c)
-  if (plan === undefined) {
-    plan = makeAddPlan(c)
-    addPlans.set(c, plan)
-  }
-  return plan
-}
-
 function makeAddPlan(c: Conversion): AddPlan | null {
   const n = c.instrs.length
   const newN = c.nparams + n
@@ -476,6 +467,24 @@ function makeAddPlan(c: Conversion): AddPlan | null {
     }
   }
   return plan
+}
+
+// The two commonest conversions, looked up by `convert` in flat tables at type * FAST_ROW +
+// nparams (param counts up to MAX_EVENT_PARAMS; the others take the general path).
+const FAST_ROW = MAX_EVENT_PARAMS + 1
+const FAST_NONE = 0
+/** A STORE: an enter event kept for its exit. */
+const FAST_STORE = 1
+/** An ADD_PARAMS conversion with a plan (in FAST_PLANS). */
+const FAST_ADD = 2
+const FAST_OPS = new Uint8Array(EVENTS.length * FAST_ROW)
+const FAST_PLANS: (AddPlan | null)[] = new Array<AddPlan | null>(EVENTS.length * FAST_ROW).fill(null)
+for (const c of CONVERSIONS) {
+  if (c.nparams > MAX_EVENT_PARAMS) continue
+  const at = c.type * FAST_ROW + c.nparams
+  const plan = makeAddPlan(c)
+  FAST_OPS[at] = c.action === ACTION.STORE ? FAST_STORE : plan !== null ? FAST_ADD : FAST_NONE
+  FAST_PLANS[at] = plan
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,9 +532,9 @@ export class EventConverter {
   private readonly pending = new Map<number, Pending>()
   /** Slots in `pending` holding an event not used yet. */
   private live = 0
-  /** The tid pendingOf last looked up (NaN: none) and what it found. */
-  private lastTid = NaN
-  private lastPending: Pending | undefined = undefined
+  /** pendingOf's recent answers, direct-mapped by tid: the tid (NaN: none) and what it found. */
+  private readonly cachedTids = new Float64Array(PENDING_CACHE_SIZE).fill(NaN)
+  private readonly cachedPending: (Pending | undefined)[] = new Array<Pending | undefined>(PENDING_CACHE_SIZE).fill(undefined)
   /** Set by `step` when its result is its input unchanged. */
   private resultIsInput = false
   /** addFromEnter: where the enter event's params are. */
@@ -538,7 +547,7 @@ export class EventConverter {
   /** Forgets pending enter events and zeroes the counts: call before replaying from the start. */
   reset(): void {
     this.pending.clear()
-    this.lastTid = NaN
+    this.cachedTids.fill(NaN)
     this.live = 0
     this.error = null
     this.stats.converted = 0
@@ -559,9 +568,14 @@ export class EventConverter {
    */
   convert(ev: EventView): EventView | null {
     this.error = null
+    // Most events pass as stored: this test is kept apart from the rest (convertManaged), small
+    // enough to be inlined where events are read.
+    return KIND[ev.type] === K_PASS ? this.deliver(ev) : this.convertManaged(ev)
+  }
+
+  private convertManaged(ev: EventView): EventView | null {
     const type = ev.type
     const kind = KIND[type]
-    if (kind === K_PASS) return this.deliver(ev)
     let v = verdictFor(type, ev.nparams)
     if (v !== VERDICT.CONVERT) {
       if (v === VERDICT.PASS) return this.deliver(ev)
@@ -575,21 +589,19 @@ export class EventConverter {
     let sdv = ev.data
     let so = ev.offset
     if (sb !== this.out) {
+      const np = ev.nparams
+      const op = np <= MAX_EVENT_PARAMS ? FAST_OPS[type * FAST_ROW + np]! : FAST_NONE
       // The commonest conversion, an enter event kept for its exit, without the general loop
       // below (which would do the same: one step, a STORE, a drop).
-      const c = conversionFor(type, ev.nparams)
-      if (c !== undefined && c.action === ACTION.STORE && ev.len <= MAX_CONVERTED_EVENT_SIZE) {
+      if (op === FAST_STORE && ev.len <= MAX_CONVERTED_EVENT_SIZE) {
         this.store(ev.tid, sb, sdv, so, ev.len)
         this.stats.dropped++
         return null
       }
       // The next commonest: an exit completed from its thread's enter event.
-      if (c !== undefined && c.action === ACTION.ADD_PARAMS && ev.nparams === c.nparams) {
-        const plan = addPlanOf(c)
-        if (plan !== null && this.addFromEnter(ev, plan)) {
-          this.stats.converted++
-          return this.deliver(this.view.reset(this.out, 0))
-        }
+      if (op === FAST_ADD && this.addFromEnter(ev, FAST_PLANS[type * FAST_ROW + np]!)) {
+        this.stats.converted++
+        return this.deliver(this.view.reset(this.out, 0))
       }
     } else {
       // Our own output fed back in: read it from the other buffer.
@@ -635,15 +647,19 @@ export class EventConverter {
     if (p === undefined) return
     if (p.live) this.live--
     this.pending.delete(tid)
-    if (tid === this.lastTid) this.lastTid = NaN
+    this.cachedTids[tid & (PENDING_CACHE_SIZE - 1)] = NaN
   }
 
-  /** pending.get, remembering the last answer: an exit mostly follows its own enter. */
+  /**
+   * pending.get, remembering recent answers (a capture has a few hundred threads at a time)
+   * rather than looking the Map up for every event.
+   */
   private pendingOf(tid: number): Pending | undefined {
-    if (tid === this.lastTid) return this.lastPending
+    const slot = tid & (PENDING_CACHE_SIZE - 1)
+    if (this.cachedTids[slot] === tid) return this.cachedPending[slot]
     const p = this.pending.get(tid)
-    this.lastTid = tid
-    this.lastPending = p
+    this.cachedTids[slot] = tid
+    this.cachedPending[slot] = p
     return p
   }
 
@@ -934,8 +950,9 @@ export class EventConverter {
       }
       p = new Pending(len)
       this.pending.set(tid, p)
-      this.lastTid = tid
-      this.lastPending = p
+      const slot = tid & (PENDING_CACHE_SIZE - 1)
+      this.cachedTids[slot] = tid
+      this.cachedPending[slot] = p
     } else if (p.buf.length < len) {
       p.buf = new Uint8Array(slotSize(len))
       p.dv = new DataView(p.buf.buffer)

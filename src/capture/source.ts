@@ -71,7 +71,15 @@ export class ByteSource {
    * reader allocate more than the file holds.
    */
   ensure(n: number): boolean {
-    if (this.end - this.pos >= n) return true
+    return this.end - this.pos >= n || this.refill(n)
+  }
+
+  /**
+   * ensure's slow path: moves what is left to the start of the window and reads more. A
+   * method of its own: inlined in the reader's loop, code that loop had not run before (the
+   * move) would deoptimize it when first run.
+   */
+  private refill(n: number): boolean {
     if (this.fd < 0 || n > this.remaining) return false
     if (this.buf.length < n) {
       const bigger = new Uint8Array(Math.max(n, this.buf.length * 2))
@@ -101,9 +109,13 @@ export class ByteSource {
     this.pos += n
   }
 
-  /** Moves the read position to a stream offset (re-reading from the file if needed). */
+  /**
+   * Moves the read position to a stream offset. A file source reads its window again from
+   * there: the reader seeks before its event loop, so the loop's first block calls `refill`
+   * before the loop is optimized (a call the optimized loop met first would deoptimize it).
+   */
   seek(offset: number): void {
-    if (offset >= this.base && offset <= this.base + this.end) {
+    if (this.fd < 0 && offset >= this.base && offset <= this.base + this.end) {
       this.pos = offset - this.base
       return
     }

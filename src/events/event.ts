@@ -94,6 +94,10 @@ function latin1(buf: Uint8Array, start: number, end: number): string {
   return s
 }
 
+function badParam(i: number, l: number, len: number): string {
+  return `param ${i} len ${l} exceeds event len ${len}`
+}
+
 // parse state
 const UNPARSED = 0
 const PARSED = 1
@@ -191,9 +195,40 @@ export class EventView {
     return this.state === MALFORMED ? this.problem : null
   }
 
+  // The checks, the lengths and the offsets only: the messages are made apart (failHeader),
+  // which keeps this small enough to be inlined where events are read.
   private parse(): void {
+    const lenSize = this.type < LEN_SIZE.length ? LEN_SIZE[this.type]! : 0
+    const start = this.offset
+    const len = this.len
+    const n = this.nparams
+    const end = start + len
+    let p = start + EVENT_HEADER_SIZE + n * lenSize
+    if (lenSize === 0 || len < EVENT_HEADER_SIZE || len > this.buf.length - start || n > MAX_EVENT_PARAMS || p > end) {
+      return this.failHeader(lenSize)
+    }
+    const dv = this.dv
+    const offs = this.offs
+    const lens = this.lens
+    let lp = start + EVENT_HEADER_SIZE
+    for (let i = 0; i < n; i++) {
+      const l = lenSize === 2 ? dv.getUint16(lp, true) : dv.getUint32(lp, true)
+      lp += lenSize
+      if (l > end - p) {
+        this.okParams = i
+        return this.fail(badParam(i, l, len))
+      }
+      offs[i] = p
+      lens[i] = l
+      p += l
+    }
+    this.okParams = n
+    this.state = PARSED
+  }
+
+  /** What parse found wrong before the params, in the order it checks. */
+  private failHeader(lenSize: number): void {
     const type = this.type
-    const lenSize = type < LEN_SIZE.length ? LEN_SIZE[type]! : 0
     const start = this.offset
     const len = this.len
     const n = this.nparams
@@ -203,21 +238,7 @@ export class EventView {
       return this.fail(`len ${len} runs past the ${this.buf.length - start} bytes available`)
     }
     if (n > MAX_EVENT_PARAMS) return this.fail(`nparams ${n} exceeds the maximum ${MAX_EVENT_PARAMS}`)
-    const end = start + len
-    let p = start + EVENT_HEADER_SIZE + n * lenSize
-    if (p > end) return this.fail(`nparams ${n} does not fit in event len ${len}`)
-    const dv = this.dv
-    let lp = start + EVENT_HEADER_SIZE
-    for (let i = 0; i < n; i++) {
-      const l = lenSize === 2 ? dv.getUint16(lp, true) : dv.getUint32(lp, true)
-      lp += lenSize
-      if (l > end - p) return this.fail(`param ${i} len ${l} exceeds event len ${len}`)
-      this.offs[i] = p
-      this.lens[i] = l
-      this.okParams = i + 1
-      p += l
-    }
-    this.state = PARSED
+    return this.fail(`nparams ${n} does not fit in event len ${len}`)
   }
 
   private fail(why: string): void {

@@ -207,6 +207,16 @@ export class EventArgs {
     return splitNul(v.buf, o, o + n)
   }
 
+  /** strs(i) as `memo` made it: the same value while the list's bytes stay the same. */
+  strsVia<T>(i: number, memo: ListMemo<T>): T {
+    const l = this.loc(i)
+    if (l === -1) return memo.get(EMPTY, 0, 0)
+    const v = l >= 0 ? this.ev : this.enter
+    const k = l >= 0 ? l : -l - 2
+    const n = v.paramLen(k)
+    return memo.get(v.buf, n === 0 ? 0 : v.paramOffset(k), n)
+  }
+
   bytes(i: number): Uint8Array {
     const l = this.loc(i)
     if (l === -1) return EMPTY
@@ -215,3 +225,26 @@ export class EventArgs {
 }
 
 const EMPTY = new Uint8Array(0)
+
+/**
+ * The last NUL-separated list read through it and what `make` made of it, reused while the
+ * next list has the same bytes: a new process mostly carries the environment, cgroups and
+ * (at clone) arguments of the one before it, and splitting them again each time was a good
+ * part of the garbage Saker made per fork+exec. The value is shared: never changed in place.
+ */
+export class ListMemo<T> {
+  private bytes = Buffer.alloc(0)
+  private value: T
+
+  constructor(private readonly make: (list: string[]) => T) {
+    this.value = make([])
+  }
+
+  get(buf: Uint8Array, o: number, n: number): T {
+    if (n !== this.bytes.length || (n > 0 && this.bytes.compare(buf, o, o + n) !== 0)) {
+      this.value = this.make(splitNul(buf, o, o + n))
+      this.bytes = Buffer.from(buf.subarray(o, o + n))
+    }
+    return this.value
+  }
+}

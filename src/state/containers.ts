@@ -327,7 +327,8 @@ export class ContainerTable {
 
   /** The container id of a thread from its cgroup paths ('' for the host). */
   idForCgroups(paths: readonly string[]): string {
-    for (const p of paths) {
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i]!
       if (p === '') continue
       let m = this.cgroupCache.get(p)
       if (m === undefined) {

@@ -4,6 +4,7 @@
 
 import { EventView } from '../events/event.js'
 import { PPME } from '../events/table.js'
+import { ListMemo } from './args.js'
 import type { EventArgs } from './args.js'
 import {
   AF, AT_FDCWD, CL, CLONE_STALE_TIME_NS, CLOSE_RANGE_CLOEXEC, CREAT_LOWER_LAYER, CREAT_UPPER_LAYER, EINPROGRESS,
@@ -18,7 +19,7 @@ import {
 } from './net.js'
 import { concatenatePaths } from './paths.js'
 import type { SystemState } from './system-state.js'
-import { ThreadInfo } from './thread.js'
+import { cgroupLists, ThreadInfo } from './thread.js'
 
 /** All capabilities set (sinsp_utils::get_max_caps: the 41 libsinsp knows). */
 export const MAX_CAPS = (1n << 41n) - 1n
@@ -62,6 +63,11 @@ function on(types: readonly number[], parser: Parser): void {
 export function parseEvent(s: SystemState, a: EventArgs): void {
   const parser = PARSERS[a.type]
   if (parser !== undefined) parser(s, a)
+}
+
+/** Whether parseEvent does anything for events of this (modern) code. */
+export function hasParser(modernType: number): boolean {
+  return PARSERS[modernType] !== undefined
 }
 
 on([
@@ -557,16 +563,24 @@ function inherit(child: ThreadInfo, from: ThreadInfo): void {
   child.exeInoCtimeDurationCloneTs = from.exeInoCtimeDurationCloneTs
 }
 
+// The lists clone and execve exits carry, read once while they repeat (see ListMemo); a
+// clone's arguments are its parent's, so they get their own memo
+const ENV = new ListMemo(list => list)
+const CGROUPS = new ListMemo(cgroupLists)
+const CLONE_ARGS = new ListMemo(list => list)
+const EXEC_ARGS = new ListMemo(list => list)
+
 // A new process gets a copy of its parent's fd table, cwd and environment.
 function copyProcess(child: ThreadInfo, from: ThreadInfo): void {
   const table = from.fdTable()
   if (table !== null) {
     child.fds.clear()
-    for (const [fd, f] of table) {
+    // forEach: for-of made an [fd, f] array per entry
+    table.forEach((f, fd) => {
       const c = f.clone()
       c.flags |= FDF.IS_CLONED
       child.fds.set(fd, c)
-    }
+    })
   }
   child.cwd = from.getCwd()
   child.env = from.env
@@ -586,7 +600,7 @@ function cloneCommon(s: SystemState, a: EventArgs, child: ThreadInfo): void {
   child.gid = a.u32(17)
   s.users.touchUser('', child.uid, child.gid)
   s.users.touchGroup('', child.gid)
-  if (!a.empty(14)) child.setCgroups(a.strs(14))
+  if (!a.empty(14)) child.setCgroupLists(a.strsVia(14, CGROUPS))
   child.cloneTs = a.ev.ts
 }
 
@@ -646,7 +660,7 @@ function parseCloneCaller(s: SystemState, a: EventArgs, childTid: number): void 
   child.vtid = child.tid
   child.vpid = child.pid
   child.exe = a.path(1)
-  const args = a.strs(2)
+  const args = a.strsVia(2, CLONE_ARGS)
   child.setArgs(args)
   child.comm = a.empty(13) ? child.exe : a.path(13)
   cloneCommon(s, a, child)
@@ -708,7 +722,7 @@ function parseCloneChild(s: SystemState, a: EventArgs): void {
   }
   child.exe = a.path(1)
   child.comm = a.empty(13) ? child.exe : a.path(13)
-  const args = a.strs(2)
+  const args = a.strsVia(2, CLONE_ARGS)
   child.setArgs(args)
   if (validLookup) {
     inherit(child, lookup)
@@ -738,7 +752,7 @@ function parseExecveExit(s: SystemState, a: EventArgs): void {
   t.exe = a.path(1)
   t.lastExecTs = ev.ts
   t.comm = a.empty(13) ? t.exe : a.path(13)
-  t.setArgs(a.strs(2))
+  t.setArgs(a.strsVia(2, EXEC_ARGS))
   t.pid = a.i64(4)
   if (t.isInvalid()) {
     t.ptid = a.i64(5)
@@ -756,8 +770,8 @@ function parseExecveExit(s: SystemState, a: EventArgs): void {
     t.vmrssKb = a.u32(11)
     t.vmswapKb = a.u32(12)
   }
-  if (!a.empty(15)) t.env = a.strs(15)
-  if (!a.empty(14)) t.setCgroups(a.strs(14))
+  if (!a.empty(15)) t.env = a.strsVia(15, ENV)
+  if (!a.empty(14)) t.setCgroupLists(a.strsVia(14, CGROUPS))
   if (!a.empty(16)) t.tty = a.u32(16)
   if (!a.empty(27)) {
     t.exepath = a.path(27)
@@ -812,7 +826,11 @@ function parseExecveExit(s: SystemState, a: EventArgs): void {
   s.users.touchGroup(t.containerId, t.gid)
   // close-on-exec fds are gone after a successful exec.
   const table = t.fdTable()
-  if (table !== null) for (const [fd, f] of table) if (f.isCloseOnExec()) table.delete(fd)
+  if (table !== null) {
+    table.forEach((f, fd) => {
+      if (f.isCloseOnExec()) table.delete(fd)
+    })
+  }
   const keep = t.flags & (CL.PIPE_SRC | CL.PIPE_DST | CL.IS_MAIN_THREAD)
   const inverted = t.flags & CL.CLONE_INVERTED
   t.flags = CL.ACTIVE | keep | inverted | CL.NAME_CHANGED

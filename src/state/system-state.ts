@@ -20,7 +20,7 @@ import {
   V6S_L4, V6S_PORT, V6_DIP, V6_DPORT, V6_L4, V6_SIP, V6_SPORT, isIpv4Mapped, parseIpv4, parseIpv6, rd16, rd32,
   v4addrPort, v4tupleText, v6text, wr16, wr32, wr64,
 } from './net.js'
-import { parseEvent } from './parsers.js'
+import { hasParser, parseEvent } from './parsers.js'
 import { EXPIRED_CHILDREN_THRESHOLD, ThreadGroup, ThreadInfo } from './thread.js'
 import { UserGroupTables, type HostAccounts } from './users.js'
 
@@ -60,6 +60,8 @@ export interface StateStats {
 }
 
 const RECENTLY_EXITED_SIZE = 8192
+/** Entries of lookupThread's cache (a power of two). */
+const THREAD_CACHE_SIZE = 1024
 const RECENTLY_EXITED_NS = 2_000_000_000
 
 export class SystemState {
@@ -101,12 +103,14 @@ export class SystemState {
   // ---- delayed removals (as sinsp::next does them before the next event) -----------------
   private removeTid: number | null = null
   private removeFdsTid = -1
+  // the first removeFdsCount entries; the array is kept, not emptied, so a close allocates nothing
   private readonly removeFds: number[] = []
+  private removeFdsCount = 0
   private readonly exitedKeys: string[] = new Array<string>(RECENTLY_EXITED_SIZE).fill('')
   private readonly exitedTs = new Map<string, number>()
-  /** lookupThread's last tid (NaN: none) and what the table held for it. */
-  private lastTid = NaN
-  private lastThread: ThreadInfo | undefined = undefined
+  /** lookupThread's recent answers, direct-mapped by tid: the tid (NaN: none) and what the table held for it. */
+  private readonly cachedTids = new Float64Array(THREAD_CACHE_SIZE).fill(NaN)
+  private readonly cachedThreads: (ThreadInfo | undefined)[] = new Array<ThreadInfo | undefined>(THREAD_CACHE_SIZE).fill(undefined)
   private exitedIdx = 0
   private lastPurgeNs = 0
   /** Current event time as a number (ns; rounded past 2^53, fine for timeouts). */
@@ -131,7 +135,7 @@ export class SystemState {
   clear(): void {
     for (const t of this.threads.values()) t.removed = true
     this.threads.clear()
-    this.lastTid = NaN
+    this.cachedTids.fill(NaN)
     this.groups.clear()
     this.users.clear()
     this.containers.clear()
@@ -146,7 +150,7 @@ export class SystemState {
     this.firstEventTs = 0n
     this.haveFirstTs = false
     this.removeTid = null
-    this.removeFds.length = 0
+    this.removeFdsCount = 0
     this.exitedTs.clear()
     this.exitedKeys.fill('')
     this.lastPurgeNs = 0
@@ -301,14 +305,16 @@ export class SystemState {
   }
 
   /**
-   * threads.get, remembering the last answer: 4 events in 10 have the tid of the one before
-   * (the table changes only in addThread, erase and clear, which forget it).
+   * threads.get, remembering recent answers (a capture has a few hundred threads at a time)
+   * rather than looking the Map up for every event. The table changes only in addThread,
+   * erase and clear, which forget the tid's entry.
    */
   private lookupThread(tid: number): ThreadInfo | undefined {
-    if (tid === this.lastTid) return this.lastThread
+    const slot = tid & (THREAD_CACHE_SIZE - 1)
+    if (this.cachedTids[slot] === tid) return this.cachedThreads[slot]
     const t = this.threads.get(tid)
-    this.lastTid = tid
-    this.lastThread = t
+    this.cachedTids[slot] = tid
+    this.cachedThreads[slot] = t
     return t
   }
 
@@ -347,7 +353,7 @@ export class SystemState {
     const old = this.threads.get(t.tid)
     if (old !== undefined && old !== t) old.removed = true
     this.threads.set(t.tid, t)
-    this.lastTid = NaN
+    this.cachedTids[t.tid & (THREAD_CACHE_SIZE - 1)] = NaN
     t.removed = false
     this.stats.threadsAdded++
     return t
@@ -379,7 +385,7 @@ export class SystemState {
     if (t === undefined) return
     t.removed = true
     this.threads.delete(tid)
-    this.lastTid = NaN
+    this.cachedTids[tid & (THREAD_CACHE_SIZE - 1)] = NaN
     this.stats.threadsRemoved++
   }
 
@@ -505,12 +511,14 @@ export class SystemState {
   /** Applies one event. Afterwards `thread`, `fd`, `num`, `errorcode` describe it. */
   process(ev: EventView): void {
     const type = ev.type
-    const info = EVENTS[type]
     this.num++
     this.nowNs = ev.tsNumber
-    if (!this.haveFirstTs && info !== undefined && (info.category & EC.METAEVENT) === 0) {
-      this.firstEventTs = ev.ts
-      this.haveFirstTs = this.firstEventTs !== 0n
+    if (!this.haveFirstTs) {
+      const info = EVENTS[type]
+      if (info !== undefined && (info.category & EC.METAEVENT) === 0) {
+        this.firstEventTs = ev.ts
+        this.haveFirstTs = this.firstEventTs !== 0n
+      }
     }
 
     // Delayed removals: a procexit's thread and a close's fd stay until the next event,
@@ -523,20 +531,23 @@ export class SystemState {
       this.removeThread(tid)
     }
     if (this.live) this.purgeInactive()
-    if (this.removeFds.length > 0) {
+    if (this.removeFdsCount > 0) {
       const t = this.threads.get(this.removeFdsTid)
-      if (t !== undefined) for (const fd of this.removeFds) t.removeFd(fd)
-      this.removeFds.length = 0
+      if (t !== undefined) for (let i = 0; i < this.removeFdsCount; i++) t.removeFd(this.removeFds[i]!)
+      this.removeFdsCount = 0
     }
 
-    this.reset(ev, info === undefined ? 0 : info.flags)
+    this.reset(ev)
     const tinfo = this.thread
     if (tinfo !== null && (type & 1) === 0 && STORE_ENTER[type] === 1) storeEnter(tinfo, ev)
-    this.args.bind(ev, tinfo)
-    parseEvent(this, this.args)
+    // Most events (sched switches, polls, futexes...) have no parser: binding their params is skipped.
+    if (PARSED_TYPE[type] === 1) {
+      this.args.bind(ev, tinfo)
+      parseEvent(this, this.args)
+    }
     const fd = this.fd
     this.fdNameChanged = fd !== null && fd.name !== fd.oldName
-    this.afterParse(ev)
+    if (AFTER_PARSE[type] === 1) this.afterParse(ev)
 
     const t = this.thread
     if (t !== null) {
@@ -559,9 +570,9 @@ export class SystemState {
 
   /** Schedules the removal of an fd before the next event (close). */
   scheduleFdRemoval(tid: number, fd: number): void {
-    if (this.removeFds.length > 0 && this.removeFdsTid !== tid) this.removeFds.length = 0
+    if (this.removeFdsTid !== tid) this.removeFdsCount = 0
     this.removeFdsTid = tid
-    this.removeFds.push(fd)
+    this.removeFds[this.removeFdsCount++] = fd
   }
 
   recordExited(tid: number, ptid: number): void {
@@ -605,17 +616,17 @@ export class SystemState {
   }
 
   // sinsp_parser::reset: finds the event's thread (making one when allowed) and its fd.
-  private reset(ev: EventView, flags: number): void {
+  private reset(ev: EventView): void {
     const type = ev.type
     this.fd = null
     this.errorcode = 0
     this.thread = null
     this.pairedExit = false
-    if ((flags & EF.SKIPPARSERESET) !== 0) {
+    const kind = RESET_KIND[type]!
+    if ((kind & R_SKIP) !== 0) {
       if (type === PPME.PROCINFO_E) this.thread = this.lookupThread(ev.tid) ?? null
       return
     }
-    const kind = RESET_KIND[type]!
     if ((kind & R_NO_THREAD) !== 0) return
     const noQuery = (kind & R_NO_QUERY) !== 0
     const t = noQuery ? this.lookupThread(ev.tid) ?? null : this.getThread(ev.tid)
@@ -626,7 +637,7 @@ export class SystemState {
     if ((type & 1) === 0) {
       t.lastEventFd = -1
       t.lastEventType = type
-      if ((flags & EF.USES_FD) !== 0) {
+      if ((kind & R_USES_FD) !== 0) {
         const loc = type === PPME.SYSCALL_MMAP_E || type === PPME.SYSCALL_MMAP2_E ? 4 : type === PPME.SYSCALL_SPLICE_E ? 1 : 0
         t.lastEventFd = ev.i64(loc)
         this.fd = t.getFd(t.lastEventFd)
@@ -644,7 +655,7 @@ export class SystemState {
       const res = returnValue(ev)
       if (res < 0) this.errorcode = -res
     }
-    if ((flags & EF.USES_FD) === 0) return
+    if ((kind & R_USES_FD) === 0) return
     if (t.lastEventFd === -1) {
       const loc = EXIT_FD_LOC[type]!
       if (loc >= 0 && loc < ev.nparams && ev.paramLen(loc) !== 0) t.lastEventFd = ev.i64(loc)
@@ -656,7 +667,6 @@ export class SystemState {
   // that follows a container id change.
   private afterParse(ev: EventView): void {
     const type = ev.type
-    if (AFTER_PARSE[type] === 0) return
     switch (MODERN[type]) {
       case PPME.SYSCALL_CLONE_20_X:
       case PPME.SYSCALL_FORK_20_X:
@@ -721,16 +731,23 @@ export class SystemState {
 // ---------------------------------------------------------------------------------------------
 
 // Per event type, what reset() does (bits), so that it decides with one load instead of
-// comparing the type with a dozen codes.
+// comparing the type with a dozen codes or reading the event table's flags.
 /** Container, user, group, plugin and async events: no thread. */
 const R_NO_THREAD = 1
 /** Clone, fork, sched switch and procexit: the thread is looked up, never made. */
 const R_NO_QUERY = 2
 /** hasReturnValue's answer for the type, before its nparams > 0 check. */
 const R_RETURN_VALUE = 4
+/** EF_SKIPPARSERESET. */
+const R_SKIP = 8
+/** EF_USES_FD. */
+const R_USES_FD = 16
 const RESET_KIND: Uint8Array = (() => {
   const a = new Uint8Array(EVENTS.length)
   for (let type = 0; type < EVENTS.length; type++) {
+    const flags = EVENTS[type]?.flags ?? 0
+    if ((flags & EF.SKIPPARSERESET) !== 0) a[type]! |= R_SKIP
+    if ((flags & EF.USES_FD) !== 0) a[type]! |= R_USES_FD
     const modern = MODERN[type]!
     if (modern === PPME.CONTAINER_JSON_2_E || type === PPME.USER_ADDED_E || type === PPME.USER_DELETED_E ||
         type === PPME.GROUP_ADDED_E || type === PPME.GROUP_DELETED_E || type === PPME.PLUGINEVENT_E ||
@@ -754,6 +771,9 @@ const AFTER_PARSE: Uint8Array = (() => {
   }
   return a
 })()
+
+/** The types parseEvent has a parser for (1), the others (0). */
+const PARSED_TYPE: Uint8Array = Uint8Array.from(MODERN, (modern) => (hasParser(modern) ? 1 : 0))
 
 /** sinsp_evt::has_return_value. */
 export function hasReturnValue(ev: EventView): boolean {

@@ -49,6 +49,38 @@ export class ThreadGroup {
   }
 }
 
+/** Cgroup subsystems and their paths, pairwise. */
+export interface CgroupLists {
+  readonly subsys: string[]
+  readonly paths: string[]
+}
+
+/** set_cgroups' reading of "subsys=path" entries; null when one has no '=' (the cgroups stay as they were). */
+export function cgroupLists(list: readonly string[]): CgroupLists | null {
+  const subsys: string[] = []
+  const paths: string[] = []
+  for (const def of list) {
+    const eq = def.indexOf('=')
+    if (eq < 0) return null
+    let s = def.slice(0, eq)
+    const pos = s.indexOf('_cgroup')
+    if (pos >= 0) s = s.slice(0, pos) + s.slice(pos + 7)
+    if (s === 'perf') s = 'perf_event'
+    else if (s === 'mem') s = 'memory'
+    else if (s === 'io') s = 'blkio'
+    subsys.push(s)
+    paths.push(def.slice(eq + 1))
+  }
+  return { subsys, paths }
+}
+
+const NO_STRINGS: string[] = []
+
+// envText's last result: processes mostly share their environment array (see copyProcess
+// and ListMemo), so rules reading proc.env join it once, not once per event
+let joinedEnv: readonly string[] | null = null
+let joinedEnvText = ''
+
 export class ThreadInfo {
   tid = -1
   pid = -1
@@ -69,11 +101,12 @@ export class ThreadInfo {
   exeUpperLayer = false
   exeLowerLayer = false
   exeFromMemfd = false
-  args: string[] = []
-  env: string[] = []
+  // these lists are replaced, never changed in place: they are shared (ListMemo, copyProcess)
+  args: string[] = NO_STRINGS
+  env: string[] = NO_STRINGS
   /** cgroup subsystems and paths, pairwise (libsinsp's cgroups_t). */
-  cgroupSubsys: string[] = []
-  cgroupPaths: string[] = []
+  cgroupSubsys: string[] = NO_STRINGS
+  cgroupPaths: string[] = NO_STRINGS
   /** CL.* flags. */
   flags: number = CL.NAME_CHANGED
   fdlimit = -1
@@ -248,13 +281,18 @@ export class ThreadInfo {
 
   /** All environment variables joined by spaces. */
   envText(): string {
-    return this.getEnv().join(' ')
+    const env = this.getEnv()
+    if (env !== joinedEnv) {
+      joinedEnvText = env.join(' ')
+      joinedEnv = env
+    }
+    return joinedEnvText
   }
 
   setArgs(args: string[]): void {
     this.args = args
     let line = this.comm
-    if (line !== '') for (const a of args) line += ' ' + a
+    if (line !== '') for (let i = 0; i < args.length; i++) line += ' ' + args[i]!
     this.cmdLine = line
   }
 
@@ -273,22 +311,14 @@ export class ThreadInfo {
 
   /** set_cgroups from "subsys=path" entries; one entry without '=' leaves them unchanged. */
   setCgroups(list: readonly string[]): void {
-    const subsys: string[] = []
-    const paths: string[] = []
-    for (const def of list) {
-      const eq = def.indexOf('=')
-      if (eq < 0) return
-      let s = def.slice(0, eq)
-      const pos = s.indexOf('_cgroup')
-      if (pos >= 0) s = s.slice(0, pos) + s.slice(pos + 7)
-      if (s === 'perf') s = 'perf_event'
-      else if (s === 'mem') s = 'memory'
-      else if (s === 'io') s = 'blkio'
-      subsys.push(s)
-      paths.push(def.slice(eq + 1))
-    }
-    this.cgroupSubsys = subsys
-    this.cgroupPaths = paths
+    this.setCgroupLists(cgroupLists(list))
+  }
+
+  /** Cgroups as cgroupLists read them (shared: never changed in place); null leaves them unchanged. */
+  setCgroupLists(lists: CgroupLists | null): void {
+    if (lists === null) return
+    this.cgroupSubsys = lists.subsys
+    this.cgroupPaths = lists.paths
   }
 
   /** The cgroup of one subsystem, or undefined when the thread has none for it. */
@@ -304,9 +334,10 @@ export class ThreadInfo {
   }
 
   cleanExpiredChildren(): void {
+    const kids = this.children
     let w = 0
-    for (const c of this.children) if (!c.removed) this.children[w++] = c
-    this.children.length = w
+    for (let i = 0; i < kids.length; i++) if (!kids[i]!.removed) kids[w++] = kids[i]!
+    if (w < kids.length) kids.length = w
   }
 
   /** Hands the children to a reaper (or to nobody: ptid 0). */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { ListMemo } from '../../src/state/args.js'
 import { CL, O } from '../../src/state/constants.js'
 import { FDT } from '../../src/state/fd.js'
 import { concatenatePaths } from '../../src/state/paths.js'
@@ -423,5 +424,17 @@ describe('old event layouts', () => {
     h.push(PPME.SOCKET_SOCKET_X, 100, [7])
     assert.equal(h.field('fd.type'), 'ipv6')
     assert.equal(h.thread(100)!.fds.get(7)!.sock![36], 3, 'UDP (datagram socket)')
+  })
+})
+
+describe('list memo', () => {
+  test('the same bytes give the same value, other bytes a new one', () => {
+    const memo = new ListMemo(list => list)
+    const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
+    const a = memo.get(enc('xA=1\0B=2\0'), 1, 8)
+    assert.deepEqual(a, ['A=1', 'B=2'])
+    assert.equal(memo.get(enc('A=1\0B=2\0'), 0, 8), a)
+    assert.deepEqual(memo.get(enc('A=1\0B=3\0'), 0, 8), ['A=1', 'B=3'])
+    assert.deepEqual(memo.get(enc(''), 0, 0), [])
   })
 })

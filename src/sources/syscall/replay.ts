@@ -44,6 +44,8 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
   let events = 0
   const monitor = opts.drops?.(() => ({ events, drops: 0 }))
   const limitNs = BigInt(Math.round((opts.durationS ?? 0) * 1e9))
+  // a boolean, not a bigint comparison per event
+  const limited = limitNs > 0n
   let start = -1n
   let stoppedByDrops = false
   // One closure for the whole replay (the matcher asks for the time only when a rule fires).
@@ -53,10 +55,10 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
     (view) => {
       ev.next(view)
       events++
-      if (limitNs > 0n || (monitor !== undefined && !monitor.quiet(view.tsNumber))) {
+      if (limited || (monitor !== undefined && !monitor.quiet(view.tsNumber))) {
         const ts = view.ts
         if (start < 0n) start = ts
-        else if (limitNs > 0n && ts - start >= limitNs) return false
+        else if (limited && ts - start >= limitNs) return false
         if (monitor && !monitor.onEvent(ts)) {
           stoppedByDrops = true
           return false
