@@ -28,7 +28,13 @@ export interface FieldResolver<E> {
    * can make cheaper than extracting and comparing (syscall: evt.type by a table of event
    * codes), with the same result; undefined for the generic check.
    */
-  readonly fastCheck?: (field: string, op: '=' | '!=' | 'in', values: readonly string[]) => ((ev: E) => boolean) | undefined
+  readonly fastCheck?: (field: string, op: '=' | '!=' | 'in', values: readonly string[]) => FastCheck<E> | undefined
 }
+
+/**
+ * A fastCheck's predicate. `forType(code)`, when given, is its result on every event whose
+ * type (the matcher's index) is `code`, undefined where that depends on more than the code.
+ */
+export type FastCheck<E> = ((ev: E) => boolean) & { readonly forType?: (code: number) => boolean | undefined }
 
 export class FieldError extends Error {}

@@ -92,9 +92,138 @@ export class SharedChecks<E> {
 
 export type Predicate<E> = (ev: E) => boolean
 
+/**
+ * How a compiled condition is put together, for compileRuleProgram: and/or/not over checks
+ * (the closures of single field checks). A shared and/or is one object wherever it is used.
+ */
+type Plan =
+  | { readonly kind: 'and' | 'or'; readonly children: readonly Plan[]; readonly shared: boolean }
+  | { readonly kind: 'not'; readonly child: Plan }
+  | { readonly kind: 'check'; readonly fn: Predicate<never>; readonly field?: FieldTest; readonly forType?: (code: number) => boolean | undefined }
+
+/**
+ * A check that is `test` on the value of a field (any element of an array value; false when
+ * missing): its value read once per event by the checks of one program that name the same
+ * `key` (the field as written, with its argument and transformers).
+ */
+interface FieldTest {
+  readonly key: string
+  readonly get: (ev: never) => FieldValue
+  readonly test: Test
+}
+
+const plans = new WeakMap<Predicate<never>, Plan>()
+
+function planned<E>(p: Predicate<E>, plan: Plan): Predicate<E> {
+  plans.set(p, plan)
+  return p
+}
+
+/** The plan of a predicate compileFilter made; any other predicate is one opaque check. */
+function planOf<E>(p: Predicate<E>): Plan {
+  return plans.get(p) ?? { kind: 'check', fn: p }
+}
+
 /** Compiles an expanded condition (no macros left) into a predicate; throws CompileError. */
 export function compileFilter<E>(e: Expr, resolver: FieldResolver<E>, opts: CompileOptions<E> = {}): Predicate<E> {
   return new Compiler(resolver, opts).node(e)
+}
+
+/**
+ * The conditions of a list of rules (one event type's) as one generated function: it runs
+ * them in order and calls `hit(i)` for each that matches, stopping when that returns true.
+ * Same results as calling each predicate, with less work per event: every call site in the
+ * generated code always calls the same check, so V8 can inline it (in the closures each
+ * junction calls many different checks), and the and/or the conditions share are evaluated
+ * once per call, kept in variables rather than keyed on the event's stamp. With `code`, the
+ * type of every event it will see, checks of the event type are written as their result.
+ */
+export function compileRuleProgram<E>(filters: readonly Predicate<E>[], code?: number): (ev: E, hit: (i: number) => boolean) => void {
+  const roots = filters.map(planOf)
+  // shared and/or used more than once here get a variable; the others are written in place
+  const uses = new Map<Plan, number>()
+  const count = (p: Plan): void => {
+    if (p.kind === 'not') return count(p.child)
+    if (p.kind === 'check') return
+    if (p.shared) {
+      const n = (uses.get(p) ?? 0) + 1
+      uses.set(p, n)
+      if (n > 1) return
+    }
+    for (const c of p.children) count(c)
+  }
+  for (const r of roots) count(r)
+  const checks: Predicate<E>[] = []
+  const checkIds = new Map<Predicate<never>, number>()
+  const sharedIds = new Map<Plan, number>()
+  // fields read by checks of this program: their getter and how many checks read each
+  const fieldIds = new Map<string, number>()
+  const getters: ((ev: E) => FieldValue)[] = []
+  const tests: Test[] = []
+  const checkSrc: string[] = []
+  const fieldUses = new Map<string, number>()
+  const countFields = (p: Plan, seen: Set<Plan>): void => {
+    if (seen.has(p)) return
+    seen.add(p)
+    if (p.kind === 'not') countFields(p.child, seen)
+    else if (p.kind !== 'check') for (const c of p.children) countFields(c, seen)
+    else if (p.field !== undefined) fieldUses.set(p.field.key, (fieldUses.get(p.field.key) ?? 0) + 1)
+  }
+  const seen = new Set<Plan>()
+  for (const r of roots) countFields(r, seen)
+  const sharedBodies: string[] = []
+  const expr = (p: Plan): string => {
+    switch (p.kind) {
+      case 'check': {
+        const known = code === undefined ? undefined : p.forType?.(code)
+        if (known !== undefined) return String(known)
+        let id = checkIds.get(p.fn)
+        if (id === undefined) {
+          checkIds.set(p.fn, (id = checks.length))
+          checks.push(p.fn as Predicate<E>)
+          const f = p.field
+          if (f !== undefined && fieldUses.get(f.key)! > 1) {
+            let fid = fieldIds.get(f.key)
+            if (fid === undefined) {
+              fieldIds.set(f.key, (fid = getters.length))
+              getters.push(f.get as (ev: E) => FieldValue)
+            }
+            tests.push(f.test)
+            const t = tests.length - 1
+            checkSrc.push(`function c${id}(ev) { const v = f${fid}(ev); return v !== undefined && (Array.isArray(v) ? v.some(t${t}) : t${t}(v)) }\n`)
+          } else {
+            checkSrc.push(`const c${id} = checks[${id}]\n`)
+          }
+        }
+        return `c${id}(ev)`
+      }
+      case 'not':
+        return `!${expr(p.child)}`
+      default: {
+        if (p.shared && uses.get(p)! > 1) {
+          let id = sharedIds.get(p)
+          if (id === undefined) {
+            const b = junction(p.kind, p.children)
+            sharedIds.set(p, (id = sharedBodies.length))
+            sharedBodies.push(b)
+          }
+          return `s${id}(ev)`
+        }
+        return junction(p.kind, p.children)
+      }
+    }
+  }
+  const junction = (kind: 'and' | 'or', children: readonly Plan[]): string =>
+    children.length === 0 ? String(kind === 'and') : '(' + children.map(expr).join(kind === 'and' ? ' && ' : ' || ') + ')'
+  const body = roots.map((p, i) => `if (${expr(p)} && hit(${i})) return\n`).join('')
+  const src =
+    'let epoch = 0\n' +
+    checkSrc.join('') +
+    tests.map((_, i) => `const t${i} = tests[${i}]\n`).join('') +
+    getters.map((_, i) => `const g${i} = getters[${i}]\nlet fe${i} = -1, fv${i}\nfunction f${i}(ev) { if (fe${i} !== epoch) { fv${i} = g${i}(ev); fe${i} = epoch } return fv${i} }\n`).join('') +
+    sharedBodies.map((b, i) => `let e${i} = -1, v${i} = false\nfunction s${i}(ev) { if (e${i} === epoch) return v${i}; v${i} = ${b}; e${i} = epoch; return v${i} }\n`).join('') +
+    `return function rules(ev, hit) {\nepoch++\n${body}}`
+  return new Function('checks', 'tests', 'getters', src)(checks, tests, getters) as (ev: E, hit: (i: number) => boolean) => void
 }
 
 // ---- the compiler ---------------------------------------------------------------------------
@@ -160,22 +289,26 @@ class Compiler<E> {
         const ps = e.children.map((c) => this.node(c))
         const shared = this.opts.shared
         const key = shared === undefined || ps.length < 2 ? null : this.keyOf(e, shared)
-        if (key === null) return e.kind === 'and' ? this.and(ps) : this.or(ps)
+        if (key === null) {
+          if (ps.length === 1) return ps[0]!
+          return planned(e.kind === 'and' ? this.and(ps) : this.or(ps), { kind: e.kind, children: ps.map(planOf), shared: false })
+        }
         // compiled all the same (its errors and warnings belong to this use), then shared
         const known = shared!.byKey.get(key)
         if (known !== undefined) return known
-        const once = memoizedJunction(e.kind === 'and', ps, shared!.stamp)
+        const once = planned(memoizedJunction(e.kind === 'and', ps, shared!.stamp), { kind: e.kind, children: ps.map(planOf), shared: true })
         shared!.byKey.set(key, once)
         return once
       }
       case 'not': {
         const p = this.node(e.child)
-        return (ev) => !p(ev)
+        return planned((ev) => !p(ev), { kind: 'not', child: planOf(p) })
       }
       case 'unary':
-        return this.wrap(e.pos, () => this.unary(e.left, e.op))
-      case 'binary':
-        return this.wrap(e.pos, () => this.binary(e.left, e.op, e.right, e.right.pos))
+      case 'binary': {
+        const check = this.wrap(e.pos, () => (e.kind === 'unary' ? this.unary(e.left, e.op) : this.binary(e.left, e.op, e.right, e.right.pos)))
+        return plans.has(check) ? check : planned(check, { kind: 'check', fn: check })
+      }
       case 'identifier':
         throw new CompileError("filter error: unexpected identifier '" + e.name + "'", e.pos)
       case 'value':
@@ -327,16 +460,19 @@ class Compiler<E> {
     const fastOp = cmp.mod !== Mod.NONE ? undefined : cmp.op === Op.EQ ? '=' : cmp.op === Op.NE ? '!=' : cmp.op === Op.IN ? 'in' : undefined
     if (fastOp !== undefined && left.kind === 'field' && left.arg === undefined) {
       const fast = this.resolver.fastCheck?.(left.field, fastOp, fastOp === 'in' ? texts : texts.slice(0, 1))
-      if (fast !== undefined) return fast
+      if (fast !== undefined) return planned(fast, { kind: 'check', fn: fast, forType: fast.forType })
     }
     const test = cmp.mod !== Mod.NONE ? this.modifierTest(k, cmp, lits, regexes) : this.plainTest(k, cmp.op, lits, regexes, texts)
-    return (ev) => {
+    const check: Predicate<E> = (ev) => {
       const v = get(ev)
       if (v === undefined) return false
       if (!Array.isArray(v)) return test(v as FieldScalar)
       for (let i = 0; i < v.length; i++) if (test(v[i] as FieldScalar)) return true
       return false
     }
+    const shared = this.opts.shared
+    if (shared === undefined || readsStatefulField(left, shared.stateful)) return check
+    return planned(check, { kind: 'check', fn: check, field: { key: exprToString(left), get, test } })
   }
 
   private plainTest(k: K, op: Op, lits: readonly Lit[], regexes: readonly RE2[], texts: readonly string[]): Test {

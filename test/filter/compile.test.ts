@@ -74,6 +74,23 @@ describe('compiler: strings', () => {
     ])
   })
 
+  test('icontains folds ASCII letters only, as strcasestr does, whatever the needle', () => {
+    const cases: [string, string, boolean][] = [
+      ['HTTP_PROXY=x', 'http_proxy', true],
+      ['a http_proxy b', 'HTTP_Proxy', true],
+      ['HTTP_PROXſ', 'http_proxs', false], // ſ upper-cases to S outside ASCII folding
+      ['\u212aELVIN', 'kelvin', false], // the Kelvin sign lower-cases to k
+      ['a.b*c', 'A.B*C', true],
+      ['axbyc', 'a.b', false],
+      ['ÉTÉ', 'été', false],
+      ['été x', 'ÉTÉ X', false],
+      ['été x', 'été X', true],
+    ]
+    for (const [value, needle, want] of cases) {
+      assert.equal(check(`proc.cmdline icontains ${JSON.stringify(needle)}`, { 'proc.cmdline': value }), want, `${value} icontains ${needle}`)
+    }
+  })
+
   test('empty right-hand values', () => {
     truth([
       ['proc.name contains ""', true],

@@ -11,7 +11,7 @@ import { FDT, type FdInfo } from '../../state/fd.js'
 import { concatenatePaths } from '../../state/paths.js'
 import { hasReturnValue, returnValue } from '../../state/system-state.js'
 import type { SyscallEvent } from './event.js'
-import { argText, argsText, paramIndex, renderParam, rendered } from './render.js'
+import { argText, argsText, flagsArgText, paramIndex, renderParam, rendered, tableParamIndex } from './render.js'
 import { tsToIso8601, tsToString } from './times.js'
 
 export type Extractor = (ev: SyscallEvent) => FieldValue
@@ -390,10 +390,19 @@ function namedArgText(name: string): Extractor {
   let lastEv: SyscallEvent | null = null
   let lastStamp = -1
   let last: string | undefined
+  // the param's index in the last event type's table entry
+  let indexType = -1
+  let index = -1
   x = ev => {
     if (ev === lastEv && ev.stamp === lastStamp) return last
-    const i = paramIndex(ev.view, name)
-    last = i < 0 ? undefined : argText(ev, i)
+    const view = ev.view
+    if (view.type !== indexType) {
+      indexType = view.type
+      index = tableParamIndex(indexType, name)
+    }
+    // an event of an older layout may carry fewer params than the table lists
+    const i = index < view.nparams ? index : -1
+    last = i < 0 ? undefined : flagsArgText(view, i) ?? argText(ev, i)
     lastEv = ev
     lastStamp = ev.stamp
     return last

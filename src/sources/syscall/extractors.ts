@@ -2,6 +2,7 @@
 // as proc.aname[2] is parsed here, not per event), and the FieldResolver built on them.
 
 import { EVENTS, PPME } from '../../events/table.js'
+import type { FastCheck } from '../../fields/binding.js'
 import { makeResolver } from '../../fields/resolver.js'
 import type { FieldRef, FieldValue } from '../../fields/types.js'
 import type { SyscallEvent } from './event.js'
@@ -59,7 +60,7 @@ const typeTables = new Map<string, Uint8Array>()
  * (the event table's); generic syscall events and async events are named by their params,
  * so those are compared by name. Several checks of every rule are evt.type checks.
  */
-function evtTypeCheck(field: string, op: '=' | '!=' | 'in', values: readonly string[]): ((ev: SyscallEvent) => boolean) | undefined {
+function evtTypeCheck(field: string, op: '=' | '!=' | 'in', values: readonly string[]): FastCheck<SyscallEvent> | undefined {
   if (field !== 'evt.type' || values.length === 0) return undefined
   const names = new Set(values)
   const key = values.join('\0')
@@ -70,11 +71,13 @@ function evtTypeCheck(field: string, op: '=' | '!=' | 'in', values: readonly str
     typeTables.set(key, hits)
   }
   const want = op === '!=' ? 0 : 1
-  return ev => {
+  const byName = (t: number): boolean => t === PPME.GENERIC_X || t === PPME.ASYNCEVENT_E || t >= hits.length
+  const check = (ev: SyscallEvent): boolean => {
     const t = ev.view.type
-    if (t === PPME.GENERIC_X || t === PPME.ASYNCEVENT_E || t >= hits.length) return (names.has(eventTypeName(ev.view)) ? 1 : 0) === want
+    if (byName(t)) return (names.has(eventTypeName(ev.view)) ? 1 : 0) === want
     return hits[t] === want
   }
+  return Object.assign(check, { forType: (t: number) => (byName(t) ? undefined : hits[t] === want) })
 }
 
 /** Field names, arguments and errors checked against the registry; values from the state. */

@@ -334,6 +334,39 @@ export function argsText(ctx: SyscallEvent): string {
   return out.length > 0 ? out.slice(0, -1) : out
 }
 
+// flagsArgText's last answer: an event type's flags recur (every open of a loop)
+let lastFlagsTable: string | undefined
+let lastFlagsEnum = false
+let lastFlagsValue = -1
+let lastFlagsText = ''
+
+/**
+ * argText of param `i` when it is a FLAGS or ENUMFLAGS param (its names, else its number),
+ * without rendering it into `rendered`; null for a param of any other type. evt.arg.flags
+ * is read by rules on every open, where renderParam cost as much as the rules' other checks.
+ */
+export function flagsArgText(ev: EventView, i: number): string | null {
+  const info = EVENTS[ev.type]
+  if (info === undefined || i >= ev.nparams) return null
+  const outer = info.params[i]
+  if (outer === undefined) return null
+  const t = outer.type
+  const w = t === PT.FLAGS8 || t === PT.ENUMFLAGS8 ? 1 : t === PT.FLAGS16 || t === PT.ENUMFLAGS16 ? 2 : t === PT.FLAGS32 || t === PT.ENUMFLAGS32 ? 4 : 0
+  if (w === 0) return null
+  const n = ev.paramLen(i)
+  if (n === 0) return '<NA>'
+  const o = ev.paramOffset(i)
+  const dv = ev.data
+  const v = n < w ? 0 : w === 1 ? dv.getUint8(o) : w === 2 ? dv.getUint16(o, true) : dv.getUint32(o, true)
+  const enumLike = t === PT.ENUMFLAGS8 || t === PT.ENUMFLAGS16 || t === PT.ENUMFLAGS32
+  if (v === lastFlagsValue && outer.info === lastFlagsTable && enumLike === lastFlagsEnum) return lastFlagsText
+  lastFlagsTable = outer.info
+  lastFlagsEnum = enumLike
+  lastFlagsValue = v
+  lastFlagsText = (outer.info !== undefined ? resolveFlags(outer.info, v, enumLike) : '') || String(v)
+  return lastFlagsText
+}
+
 /** evt.arg / evt.arg[N]: the resolved text when there is one, else the raw one. */
 export function argText(ctx: SyscallEvent, i: number): string | undefined {
   if (!renderParam(ctx, i)) return undefined
@@ -342,17 +375,22 @@ export function argText(ctx: SyscallEvent, i: number): string | undefined {
 
 /** Index of the param named `name` in the current event, -1 when it has none. */
 export function paramIndex(ev: EventView, name: string): number {
-  const info = EVENTS[ev.type]
+  // an event of an older layout may carry fewer params than the table lists
+  const j = tableParamIndex(ev.type, name)
+  return j < ev.nparams ? j : -1
+}
+
+/** Index of the param named `name` in the event table's entry for `type`, -1 when it has none. */
+export function tableParamIndex(type: number, name: string): number {
+  const info = EVENTS[type]
   if (info === undefined) return -1
-  let byName = paramIndexes[ev.type]
+  let byName = paramIndexes[type]
   if (byName === undefined) {
     byName = new Map()
     info.params.forEach((p, j) => byName!.has(p.name) || byName!.set(p.name, j))
-    paramIndexes[ev.type] = byName
+    paramIndexes[type] = byName
   }
-  // an event of an older layout may carry fewer params than the table lists
-  const j = byName.get(name)
-  return j !== undefined && j < ev.nparams ? j : -1
+  return byName.get(name) ?? -1
 }
 
 /** Per event type: param name → its first index in the event table (made on first use). */
