@@ -8,6 +8,7 @@ import { openCapture } from '../../src/capture/reader.js'
 import { Engine } from '../../src/engine/engine.js'
 import { PROGRAM_AFTER, RuleMatcher } from '../../src/engine/matcher.js'
 import type { Ruleset } from '../../src/engine/ruleset.js'
+import type { EventView } from '../../src/events/event.js'
 import { EVENTS } from '../../src/events/table.js'
 import { PT } from '../../src/events/param-types.js'
 import type { FieldBinding, FieldResolver } from '../../src/fields/binding.js'
@@ -122,6 +123,18 @@ describe('the matcher', () => {
   }
 })
 
+/** Every event of the shared captures, applied to a fresh state per capture. */
+function forEveryCaptureEvent(visit: (ev: SyscallEvent, view: EventView, file: string) => void): void {
+  for (const file of captureFiles()) {
+    const r = openCapture(file)
+    const state = new SystemState()
+    state.loadCapture(r.sections[0]!)
+    const ev = new SyscallEvent(state)
+    r.forEachEvent((view) => visit(ev.next(view), view, file), { onSection: (s) => state.loadCapture(s) })
+    r.close()
+  }
+}
+
 describe("Falco's rules as programs on the shared captures", { skip: capturesMissing() }, () => {
   it('match what the rules match, on every event (evt.type checks written as their result)', () => {
     const engine = new Engine(knownSources())
@@ -132,53 +145,37 @@ describe("Falco's rules as programs on the shared captures", { skip: capturesMis
     const programs = new Map<number, (ev: SyscallEvent, hit: (i: number) => boolean) => void>()
     let events = 0
     let matches = 0
-    for (const file of captureFiles()) {
-      const r = openCapture(file)
-      const state = new SystemState()
-      state.loadCapture(r.sections[0]!)
-      const ev = new SyscallEvent(state)
-      r.forEachEvent((view) => {
-        ev.next(view)
-        events++
-        const rules = ruleset.forType(view.type)
-        if (rules.length === 0) return
-        let p = programs.get(view.type)
-        if (p === undefined) programs.set(view.type, (p = compileRuleProgram(rules.map((x) => x.filter), view.type)))
-        const got: number[] = []
-        p(ev, (i) => (got.push(i), false))
-        ev.stamp++ // the predicates evaluate afresh, not from the program's results
-        const want = rules.flatMap((x, i) => (x.filter(ev) ? [i] : []))
-        assert.deepEqual(got, want, `${file} event ${ev.num}`)
-        matches += want.length
-      }, { onSection: (s) => state.loadCapture(s) })
-      r.close()
-    }
+    forEveryCaptureEvent((ev, view, file) => {
+      events++
+      const rules = ruleset.forType(view.type)
+      if (rules.length === 0) return
+      let p = programs.get(view.type)
+      if (p === undefined) programs.set(view.type, (p = compileRuleProgram(rules.map((x) => x.filter), view.type)))
+      const got: number[] = []
+      p(ev, (i) => (got.push(i), false))
+      ev.stamp++ // the predicates evaluate afresh, not from the program's results
+      const want = rules.flatMap((x, i) => (x.filter(ev) ? [i] : []))
+      assert.deepEqual(got, want, `${file} event ${ev.num}`)
+      matches += want.length
+    })
     assert.ok(events > 10_000 && matches > 10, `${events} events, ${matches} matches`)
   })
 
   it("read a flags param as evt.arg's text, on every event", () => {
     let checked = 0
-    for (const file of captureFiles()) {
-      const r = openCapture(file)
-      const state = new SystemState()
-      state.loadCapture(r.sections[0]!)
-      const ev = new SyscallEvent(state)
-      r.forEachEvent((view) => {
-        ev.next(view)
-        const params = EVENTS[view.type]?.params ?? []
-        for (let i = 0; i < params.length + 1; i++) {
-          const fast = flagsArgText(view, i)
-          if (fast === null) {
-            const t = params[i]?.type
-            assert.ok(i >= view.nparams || (t !== PT.FLAGS8 && t !== PT.FLAGS16 && t !== PT.FLAGS32 && t !== PT.ENUMFLAGS8 && t !== PT.ENUMFLAGS16 && t !== PT.ENUMFLAGS32))
-            continue
-          }
-          assert.equal(fast, argText(ev, i), `${file} event ${ev.num} param ${i}`)
-          checked++
+    forEveryCaptureEvent((ev, view, file) => {
+      const params = EVENTS[view.type]?.params ?? []
+      for (let i = 0; i < params.length + 1; i++) {
+        const fast = flagsArgText(view, i)
+        if (fast === null) {
+          const t = params[i]?.type
+          assert.ok(i >= view.nparams || (t !== PT.FLAGS8 && t !== PT.FLAGS16 && t !== PT.FLAGS32 && t !== PT.ENUMFLAGS8 && t !== PT.ENUMFLAGS16 && t !== PT.ENUMFLAGS32))
+          continue
         }
-      }, { onSection: (s) => state.loadCapture(s) })
-      r.close()
-    }
+        assert.equal(fast, argText(ev, i), `${file} event ${ev.num} param ${i}`)
+        checked++
+      }
+    })
     assert.ok(checked > 500, `${checked} flags params`)
   })
 })
