@@ -40,6 +40,7 @@
 import { EVENT_HEADER_SIZE, EventView, MAX_EVENT_PARAMS, paramLenSize } from '../events/event.js'
 import { PT } from '../events/param-types.js'
 import { EF, EVENTS, PPME } from '../events/table.js'
+import { RecentByTid } from '../state/recent-by-tid.js'
 
 /** libscap's conversion buffers are MAX_EVENT_SIZE (64 KiB); a conversion needing more fails. */
 export const MAX_CONVERTED_EVENT_SIZE = 64 * 1024
@@ -47,8 +48,6 @@ export const MAX_CONVERTED_EVENT_SIZE = 64 * 1024
 export const MAX_CONVERSIONS = 50
 /** Threads that may hold a pending enter event at once. */
 export const MAX_PENDING_ENTERS = 65536
-/** Entries of the converter's cache of pending enter lookups (a power of two). */
-const PENDING_CACHE_SIZE = 1024
 
 // ---------------------------------------------------------------------------------------------
 // The conversion table
@@ -532,9 +531,8 @@ export class EventConverter {
   private readonly pending = new Map<number, Pending>()
   /** Slots in `pending` holding an event not used yet. */
   private live = 0
-  /** pendingOf's recent answers, direct-mapped by tid: the tid (NaN: none) and what it found. */
-  private readonly cachedTids = new Float64Array(PENDING_CACHE_SIZE).fill(NaN)
-  private readonly cachedPending: (Pending | undefined)[] = new Array<Pending | undefined>(PENDING_CACHE_SIZE).fill(undefined)
+  /** pending's recent answers (store, forget and reset keep them true). */
+  private readonly recentPending = new RecentByTid(this.pending)
   /** Set by `step` when its result is its input unchanged. */
   private resultIsInput = false
   /** addFromEnter: where the enter event's params are. */
@@ -547,7 +545,7 @@ export class EventConverter {
   /** Forgets pending enter events and zeroes the counts: call before replaying from the start. */
   reset(): void {
     this.pending.clear()
-    this.cachedTids.fill(NaN)
+    this.recentPending.clear()
     this.live = 0
     this.error = null
     this.stats.converted = 0
@@ -647,20 +645,11 @@ export class EventConverter {
     if (p === undefined) return
     if (p.live) this.live--
     this.pending.delete(tid)
-    this.cachedTids[tid & (PENDING_CACHE_SIZE - 1)] = NaN
+    this.recentPending.forget(tid)
   }
 
-  /**
-   * pending.get, remembering recent answers (a capture has a few hundred threads at a time)
-   * rather than looking the Map up for every event.
-   */
   private pendingOf(tid: number): Pending | undefined {
-    const slot = tid & (PENDING_CACHE_SIZE - 1)
-    if (this.cachedTids[slot] === tid) return this.cachedPending[slot]
-    const p = this.pending.get(tid)
-    this.cachedTids[slot] = tid
-    this.cachedPending[slot] = p
-    return p
+    return this.recentPending.get(tid)
   }
 
   private fail(why: string): Verdict {
@@ -950,9 +939,7 @@ export class EventConverter {
       }
       p = new Pending(len)
       this.pending.set(tid, p)
-      const slot = tid & (PENDING_CACHE_SIZE - 1)
-      this.cachedTids[slot] = tid
-      this.cachedPending[slot] = p
+      this.recentPending.forget(tid)
     } else if (p.buf.length < len) {
       p.buf = new Uint8Array(slotSize(len))
       p.dv = new DataView(p.buf.buffer)

@@ -21,6 +21,7 @@ import {
   v4addrPort, v4tupleText, v6text, wr16, wr32, wr64,
 } from './net.js'
 import { hasParser, parseEvent } from './parsers.js'
+import { RecentByTid } from './recent-by-tid.js'
 import { EXPIRED_CHILDREN_THRESHOLD, ThreadGroup, ThreadInfo } from './thread.js'
 import { UserGroupTables, type HostAccounts } from './users.js'
 
@@ -60,8 +61,6 @@ export interface StateStats {
 }
 
 const RECENTLY_EXITED_SIZE = 8192
-/** Entries of lookupThread's cache (a power of two). */
-const THREAD_CACHE_SIZE = 1024
 const RECENTLY_EXITED_NS = 2_000_000_000
 
 export class SystemState {
@@ -108,9 +107,8 @@ export class SystemState {
   private removeFdsCount = 0
   private readonly exitedKeys: string[] = new Array<string>(RECENTLY_EXITED_SIZE).fill('')
   private readonly exitedTs = new Map<string, number>()
-  /** lookupThread's recent answers, direct-mapped by tid: the tid (NaN: none) and what the table held for it. */
-  private readonly cachedTids = new Float64Array(THREAD_CACHE_SIZE).fill(NaN)
-  private readonly cachedThreads: (ThreadInfo | undefined)[] = new Array<ThreadInfo | undefined>(THREAD_CACHE_SIZE).fill(undefined)
+  /** The table's recent answers (the table changes only in addThread, erase and clear, which forget them). */
+  private readonly recentThreads = new RecentByTid(this.threads)
   private exitedIdx = 0
   private lastPurgeNs = 0
   /** Current event time as a number (ns; rounded past 2^53, fine for timeouts). */
@@ -135,7 +133,7 @@ export class SystemState {
   clear(): void {
     for (const t of this.threads.values()) t.removed = true
     this.threads.clear()
-    this.cachedTids.fill(NaN)
+    this.recentThreads.clear()
     this.groups.clear()
     this.users.clear()
     this.containers.clear()
@@ -304,18 +302,8 @@ export class SystemState {
     return this.lookupThread(tid) ?? null
   }
 
-  /**
-   * threads.get, remembering recent answers (a capture has a few hundred threads at a time)
-   * rather than looking the Map up for every event. The table changes only in addThread,
-   * erase and clear, which forget the tid's entry.
-   */
   private lookupThread(tid: number): ThreadInfo | undefined {
-    const slot = tid & (THREAD_CACHE_SIZE - 1)
-    if (this.cachedTids[slot] === tid) return this.cachedThreads[slot]
-    const t = this.threads.get(tid)
-    this.cachedTids[slot] = tid
-    this.cachedThreads[slot] = t
-    return t
+    return this.recentThreads.get(tid)
   }
 
   /**
@@ -353,7 +341,7 @@ export class SystemState {
     const old = this.threads.get(t.tid)
     if (old !== undefined && old !== t) old.removed = true
     this.threads.set(t.tid, t)
-    this.cachedTids[t.tid & (THREAD_CACHE_SIZE - 1)] = NaN
+    this.recentThreads.forget(t.tid)
     t.removed = false
     this.stats.threadsAdded++
     return t
@@ -385,7 +373,7 @@ export class SystemState {
     if (t === undefined) return
     t.removed = true
     this.threads.delete(tid)
-    this.cachedTids[tid & (THREAD_CACHE_SIZE - 1)] = NaN
+    this.recentThreads.forget(tid)
     this.stats.threadsRemoved++
   }
 
