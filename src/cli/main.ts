@@ -329,11 +329,12 @@ async function validate(engine: Engine, config: SakerConfig, opts: Options): Pro
       if (log.enabled('warning')) log.log('warning', res.verbose(engine.loader.contents))
     }
   }
-  const { describeRules, formatDescribedRulesAsText } = await import('../engine/describe.js')
-  let described: ReturnType<typeof describeRules> | undefined
-  if (successful && (opts.describeAllRules || opts.describeRule !== undefined)) {
+  // -L / -l with -V: the rules described after the load results (the describer loaded only then)
+  const describe = successful && (opts.describeAllRules || opts.describeRule !== undefined) ? await import('../engine/describe.js') : null
+  let described: ReturnType<NonNullable<typeof describe>['describeRules']> | undefined
+  if (describe !== null) {
     engine.buildRulesets(ruleMinPriority(config), config.rules)
-    described = describeRules(engine, opts.describeRule)
+    described = describe.describeRules(engine, opts.describeRule)
     if (typeof described === 'string') throw new Fatal(described)
   }
   if (config.json_output) {
@@ -342,7 +343,7 @@ async function validate(engine: Engine, config: SakerConfig, opts: Options): Pro
     out(JSON.stringify(doc))
   } else {
     out(summary.join('\n'))
-    if (described && typeof described !== 'string') out('\n' + formatDescribedRulesAsText(described))
+    if (describe !== null && described !== undefined && typeof described !== 'string') out('\n' + describe.formatDescribedRulesAsText(described))
   }
   if (!successful) {
     process.stderr.write(`Error: ${summary.join('\n')}\n`)
