@@ -282,9 +282,9 @@ const EMPTY: FlagTable = []
  */
 export function resolveFlags(table: string, value: number, enumLike: boolean): string {
   // a few values recur (an open's flags): each table's texts are kept, up to a bound
-  const key = enumLike ? '=' + table : table
-  let cache = resolvedCache.get(key)
-  if (cache === undefined) resolvedCache.set(key, (cache = new Map()))
+  const byTable = enumLike ? resolvedEnums : resolvedFlags
+  let cache = byTable.get(table)
+  if (cache === undefined) byTable.set(table, (cache = new Map()))
   const initial = value >>> 0
   let text = cache.get(initial)
   if (text === undefined) {
@@ -295,7 +295,9 @@ export function resolveFlags(table: string, value: number, enumLike: boolean): s
 }
 
 const MAX_RESOLVED_PER_TABLE = 1024
-const resolvedCache = new Map<string, Map<number, string>>()
+// per table: value -> text, enum-like and flags readings apart
+const resolvedFlags = new Map<string, Map<number, string>>()
+const resolvedEnums = new Map<string, Map<number, string>>()
 
 function resolveFlagsOnce(entries: FlagTable, initial: number, enumLike: boolean): string {
   let rest = initial

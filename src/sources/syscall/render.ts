@@ -334,12 +334,6 @@ export function argsText(ctx: SyscallEvent): string {
   return out.length > 0 ? out.slice(0, -1) : out
 }
 
-// flagsArgText's last answer: an event type's flags recur (every open of a loop)
-let lastFlagsTable: string | undefined
-let lastFlagsEnum = false
-let lastFlagsValue = -1
-let lastFlagsText = ''
-
 /**
  * argText of param `i` when it is a FLAGS or ENUMFLAGS param (its names, else its number),
  * without rendering it into `rendered`; null for a param of any other type. evt.arg.flags
@@ -359,12 +353,7 @@ export function flagsArgText(ev: EventView, i: number): string | null {
   const dv = ev.data
   const v = n < w ? 0 : w === 1 ? dv.getUint8(o) : w === 2 ? dv.getUint16(o, true) : dv.getUint32(o, true)
   const enumLike = t === PT.ENUMFLAGS8 || t === PT.ENUMFLAGS16 || t === PT.ENUMFLAGS32
-  if (v === lastFlagsValue && outer.info === lastFlagsTable && enumLike === lastFlagsEnum) return lastFlagsText
-  lastFlagsTable = outer.info
-  lastFlagsEnum = enumLike
-  lastFlagsValue = v
-  lastFlagsText = (outer.info !== undefined ? resolveFlags(outer.info, v, enumLike) : '') || String(v)
-  return lastFlagsText
+  return (outer.info !== undefined ? resolveFlags(outer.info, v, enumLike) : '') || String(v)
 }
 
 /** evt.arg / evt.arg[N]: the resolved text when there is one, else the raw one. */
