@@ -13,6 +13,7 @@
  *                         at most ~flushMs at low rates and wakeups stay rare at high ones.
  *   stats(h)              per-CPU struct saker_counters, raw (decoded by src/sources/live)
  *   setSelection(h, sel)  rewrites the selection map while events flow
+ *   addQuietOpen(h, key)  puts a struct saker_quiet_key (its bytes) in the quiet_opens map
  *   info(h)               program ids, syscalls with a filler, sizes
  *   close(h)              detaches and frees everything (idempotent)
  *
@@ -432,7 +433,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	}
 	napi_value v;
 	uint32_t ring_bytes = 8u << 20, batch_bytes = 1u << 20, wakeup_bytes = 0, flush_ms = 20, ignore_tgid = 0;
-	bool enter_events = false, drop_failed_exit = false;
+	bool enter_events = false, drop_failed_exit = false, quiet_opens = false;
 	char btf_path[512] = "/sys/kernel/btf/vmlinux";
 	if (get_prop(env, opts, "ringBytes", &v))
 		NAPI_CALL(env, napi_get_value_uint32(env, v, &ring_bytes));
@@ -448,6 +449,8 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		NAPI_CALL(env, napi_get_value_bool(env, v, &enter_events));
 	if (get_prop(env, opts, "dropFailedExit", &v))
 		NAPI_CALL(env, napi_get_value_bool(env, v, &drop_failed_exit));
+	if (get_prop(env, opts, "quietOpens", &v))
+		NAPI_CALL(env, napi_get_value_bool(env, v, &quiet_opens));
 	if (get_prop(env, opts, "btfPath", &v))
 		NAPI_CALL(env, napi_get_value_string_utf8(env, v, btf_path, sizeof(btf_path), NULL));
 	const __u16 *ppm_sc = NULL;
@@ -525,6 +528,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 	l->skel->rodata->wakeup_bytes = wakeup_bytes;
 	l->skel->rodata->ignore_tgid = ignore_tgid;
 	l->skel->rodata->drop_failed_exit = drop_failed_exit;
+	l->skel->rodata->quiet_enabled = quiet_opens;
 	l->flush_ms = flush_ms ? flush_ms : 1;
 	if (ppm_sc)
 		memcpy((void *)l->skel->rodata->ppm_sc_of_nr, ppm_sc, sizeof(l->skel->rodata->ppm_sc_of_nr));
@@ -747,6 +751,33 @@ static napi_value js_set_selection(napi_env env, napi_callback_info info)
 	return NULL;
 }
 
+static napi_value js_add_quiet_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[2];
+	struct live *l = get_live(env, info, 2, argv);
+	if (!l)
+		return NULL;
+	if (l->closed) {
+		napi_throw_error(env, NULL, "saker: addQuietOpen: the probe is closed");
+		return NULL;
+	}
+	napi_typedarray_type type;
+	size_t len = 0;
+	void *data = NULL;
+	NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL));
+	if (type != napi_uint8_array || len != sizeof(struct saker_quiet_key)) {
+		napi_throw_type_error(env, NULL, "saker addon: addQuietOpen needs the key's bytes (a Uint8Array of 128)");
+		return NULL;
+	}
+	__u8 one = 1;
+	if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.quiet_opens), data, &one, BPF_ANY)) {
+		char msg[256];
+		snprintf(msg, sizeof(msg), "saker: addQuietOpen: %s", strerror(errno));
+		napi_throw_error(env, NULL, msg);
+	}
+	return NULL;
+}
+
 static napi_value uint_array(napi_env env, const uint32_t *v, uint32_t n)
 {
 	napi_value arr, x;
@@ -838,7 +869,8 @@ static napi_value init(napi_env env, napi_value exports)
 		napi_callback fn;
 	} fns[] = {
 		{ "open", js_open }, { "start", js_start }, { "stats", js_stats },
-		{ "setSelection", js_set_selection }, { "info", js_info }, { "close", js_close },
+		{ "setSelection", js_set_selection }, { "addQuietOpen", js_add_quiet_open }, { "info", js_info },
+		{ "close", js_close },
 	};
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
 		napi_value f;

@@ -83,6 +83,7 @@
 /* stat.h, fs.h (FMODE_CREATED is internal but has not moved since 4.19) */
 #define K_S_IFMT 00170000
 #define K_S_IFSOCK 0140000
+#define K_S_IFDIR 0040000
 #define K_S_IWUSR 00200
 #define K_S_IWGRP 00020
 #define K_S_IWOTH 00002

@@ -130,18 +130,139 @@ SYS_EXIT(sx_open)
 	return 0;
 }
 
+/* =============================== quiet opens =============================== */
+
+/* Keys user space found no rule can depend on (see struct saker_quiet_key in shared.h); LRU,
+ * so a host that opens ever new paths only forgets old ones (user space puts a key back when
+ * its events come again). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct saker_quiet_key);
+	__type(value, __u8);
+} quiet_opens SEC(".maps");
+
+/* Set by user space before load: quiet opens are used at all (see src/sources/live/run.ts). */
+const volatile bool quiet_enabled = false;
+
+static __always_inline void count_quiet(void)
+{
+	struct saker_counters *c = counters_get();
+	if (c)
+		c->quiet++;
+}
+
+static __always_inline bool same_key(const struct saker_quiet_key *a, const struct saker_quiet_key *b)
+{
+	const __u64 *x = (const void *)a, *y = (const void *)b;
+	__u64 d = 0;
+	for (int i = 0; i < sizeof(*a) / 8; i++)
+		d |= x[i] ^ y[i];
+	return !d;
+}
+
+/* Whether `key` is in quiet_opens. The keys found there last on this CPU are compared first:
+ * a map lookup hashes the whole key (~70 ns under bpf_stats), a comparison is a few loads.
+ * A key stays quiet for the whole run (the rules do not change), so the copies never go stale. */
+static __always_inline bool quiet_key(struct scratch *s, const struct saker_quiet_key *key)
+{
+	for (int i = 0; i < QUIET_HITS; i++)
+		if (same_key(&s->quiet_hits[i], key))
+			return true;
+	if (!bpf_map_lookup_elem(&quiet_opens, key))
+		return false;
+	s->quiet_hits[s->quiet_hit_next++ & (QUIET_HITS - 1)] = *key;
+	return true;
+}
+
+/* The slot of this CPU's held-back fds that holds thread `tid`'s `fd`, or -1. */
+static __always_inline int quiet_slot(struct scratch *s, __u64 tid_fd)
+{
+	for (int i = 0; i < QUIET_SLOTS; i++)
+		if (s->quiet_fds[i] == tid_fd)
+			return i;
+	return -1;
+}
+
+static __always_inline __u64 tid_fd(__u32 tid, long fd)
+{
+	return (__u64)tid << 32 | (__u32)fd;
+}
+
+/* True when this openat's event is held back: thread `tid` opened `fd` (>= 0) with
+ * `ppm_flags` from `name`, that is a key in quiet_opens, and the file is not a directory (a
+ * directory fd may be the dirfd of later opens or an fchdir's target, which the state must
+ * resolve). The key is built in the scratch's temporaries half; `*len` gets the path's length
+ * with its NUL when it fit there (then the key holds it, for the event), else 0.
+ * The fd goes into one of this CPU's few slots, so that its close, when the same thread makes
+ * it on this CPU, is held back too. Any other close of it is sent: user space ignores a close
+ * of an fd it does not know. So is the close of an fd whose slot was taken since. */
+static __always_inline bool quiet_open(struct scratch *s, __u32 tid, long fd, __u32 ppm_flags, __u64 name, long *len)
+{
+	struct saker_quiet_key *key = (void *)&s->data[SCRATCH_HALF];
+	__u64 *words = (__u64 *)key;
+	for (int i = 0; i < sizeof(*key) / 8; i++)
+		words[i] = 0;
+	key->flags = ppm_flags;
+	long n = bpf_probe_read_user_str(key->path, SAKER_QUIET_PATH, (const void *)name);
+	/* n == SAKER_QUIET_PATH: maybe cut short, so never a key */
+	bool fits = n > 1 && n < SAKER_QUIET_PATH;
+	*len = fits ? n : 0;
+	__u64 id = tid_fd(tid, fd);
+	if (fits && key->path[0] == '/' && quiet_key(s, key)) {
+		struct file *f = fd_file(fd);
+		if (f && (f->f_inode->i_mode & K_S_IFMT) != K_S_IFDIR) {
+			s->quiet_fds[s->quiet_fd_next++ & (QUIET_SLOTS - 1)] = id;
+			return true;
+		}
+	}
+	/* the fd number was freed without a close this CPU saw (dup2 onto it, exec): forget it */
+	int i = quiet_slot(s, id);
+	if (i >= 0)
+		s->quiet_fds[i & (QUIET_SLOTS - 1)] = 0;
+	return false;
+}
+
+/* True when thread `tid`'s `fd` was a held-back openat of this CPU: its close is held back
+ * too, and the slot freed. */
+static __always_inline bool quiet_close(__u32 tid, long fd)
+{
+	struct scratch *s = evt_continue();
+	if (!s || fd < 0)
+		return false;
+	int i = quiet_slot(s, tid_fd(tid, fd));
+	if (i < 0)
+		return false;
+	s->quiet_fds[i & (QUIET_SLOTS - 1)] = 0;
+	return true;
+}
+
 /* openat and close are also filled inline by sys_exit (see there). */
 static __always_inline int openat_exit(struct pt_regs *regs, long ret)
 {
+	__u64 flags = sys_arg(regs, 2);
+	__u64 name = sys_arg(regs, 1);
+	long len = 0;
+	if (quiet_enabled && ret >= 0) {
+		struct scratch *q = evt_continue();
+		if (!q)
+			return 0;
+		if (quiet_open(q, (__u32)bpf_get_current_pid_tgid(), ret, open_flags_to_ppm(flags), name, &len)) {
+			count_quiet();
+			return 0;
+		}
+	}
 	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT_2_X, 7);
 	if (!s)
 		return 0;
 	struct file_id id = {};
-	__u64 flags = sys_arg(regs, 2);
 	new_fd_identity(ret, &id);
 	put_s64(s, ret);
 	put_s64(s, arg_fd(regs, 0)); /* AT_FDCWD and PPM_AT_FDCWD are both -100 */
-	put_ustr(s, sys_arg(regs, 1));
+	if (len)
+		put_quiet_path(s, len);
+	else
+		put_ustr(s, name);
 	put_u32(s, open_flags_param(flags, &id));
 	put_u32(s, open_mode_to_ppm(flags, sys_arg(regs, 3)));
 	put_u32(s, id.dev);
@@ -214,6 +335,10 @@ SYS_EXIT(sx_open_by_handle_at)
 
 static __always_inline int close_exit(struct pt_regs *regs, long ret)
 {
+	if (quiet_enabled && quiet_close((__u32)bpf_get_current_pid_tgid(), arg_fd(regs, 0))) {
+		count_quiet();
+		return 0;
+	}
 	struct scratch *s = evt_begin(PPME_SYSCALL_CLOSE_X, 2);
 	if (!s)
 		return 0;

@@ -42,6 +42,22 @@ struct saker_counters {
 	__u64 drops_buffer;  /* events lost: the ring buffer was full (failed reserve/output) */
 	__u64 drops_size;    /* events lost: larger than SAKER_MAX_EVENT */
 	__u64 unsupported;   /* selected syscalls for which this probe has no filler yet */
+	__u64 quiet;         /* openat and close events not sent: quiet opens (below) */
+};
+
+/*
+ * Quiet opens: a successful openat of a file (not a directory) whose flags and absolute path
+ * user space put in the `quiet_opens` map is not sent, nor is the close of the fd it made.
+ * User space puts there only what no loaded rule can depend on (src/engine/quiet-opens.ts).
+ * The key is the flags param without PPM_O_F_CREATED and the overlay bits, and the path as
+ * the process passed it, NUL-terminated and zero-padded; longer paths are always sent (the
+ * map hashes the whole key on every lookup: 64 bytes cost ~25 ns less than 128).
+ * Twin: QUIET_KEY in src/sources/live/layout.ts.
+ */
+#define SAKER_QUIET_PATH 60
+struct saker_quiet_key {
+	__u32 flags;
+	char path[SAKER_QUIET_PATH];
 };
 
 #endif /* SAKER_SHARED_H */

@@ -27,6 +27,8 @@
 #define MAX_ARGV 16        /* argv/envp pointers read when an execve fails */
 #define MAX_DATA 80        /* read/write/send/recv data: Falco's default snaplen */
 #define CGROUP_DEPTH 8     /* cgroup path components kept (the deepest ones) */
+#define QUIET_HITS 4       /* quiet-open keys remembered per CPU (a power of two) */
+#define QUIET_SLOTS 4      /* held-back opens per CPU whose close is held back too (a power of two) */
 
 struct scratch {
 	__u8 data[SCRATCH_DATA];
@@ -38,6 +40,10 @@ struct scratch {
 	__u64 cg_kn;                     /* push_cgroup (task.h): the walk's next kernfs node, */
 	__u64 cg_names[CGROUP_DEPTH];    /* the names found so far, leaf first, */
 	__u32 cg_n;                      /* and how many */
+	struct saker_quiet_key quiet_hits[QUIET_HITS]; /* quiet_key (saker.bpf.c): keys found last, */
+	__u32 quiet_hit_next;                          /* and the one to replace next */
+	__u64 quiet_fds[QUIET_SLOTS];   /* quiet_open: tid << 32 | fd of held-back opens, 0: free */
+	__u32 quiet_fd_next;
 };
 
 /* Ring buffer shared by all CPUs; user space sets its size before load. */
@@ -194,6 +200,17 @@ static __always_inline __u16 put_str(struct scratch *s, const void *p, __u32 max
 static __always_inline __u16 put_ustr(struct scratch *s, __u64 p)
 {
 	return put_str(s, (const void *)p, MAX_PATH, true);
+}
+
+/* A path param of `len` bytes (with its NUL, < SAKER_QUIET_PATH) already read into the
+ * quiet-open key at the start of the temporaries half (saker.bpf.c quiet_open). */
+static __always_inline void put_quiet_path(struct scratch *s, long len)
+{
+	__u32 n = (__u32)len & 0x3f; /* the verifier's bound: len < SAKER_QUIET_PATH < 64 */
+	if (bpf_probe_read_kernel(&s->data[s->pos & EVT_MASK], n, &s->data[SCRATCH_HALF + offsetof(struct saker_quiet_key, path)]))
+		n = 0;
+	s->pos += n;
+	put_len(s, (__u16)n);
 }
 
 /* Exactly `len` bytes of user memory, or an empty param when they cannot be read. */

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PPME } from '../../src/events/table.js'
 import { SYSCALL_TABLE_SIZE } from '../../src/events/syscalls.js'
-import { COUNTERS, RECORD_CPU_BYTES, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
+import { COUNTERS, QUIET_KEY, RECORD_CPU_BYTES, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
 import { ROOT } from './helpers.js'
 
 const obj = join(ROOT, 'driver', 'build', 'saker.bpf.o')
@@ -37,7 +37,16 @@ test('struct saker_counters in the probe matches COUNTERS', { skip: built }, () 
     drops_buffer: COUNTERS.fields.dropsBuffer,
     drops_size: COUNTERS.fields.dropsSize,
     unsupported: COUNTERS.fields.unsupported,
+    quiet: COUNTERS.fields.quiet,
   })
+})
+
+test('struct saker_quiet_key in the probe matches QUIET_KEY', { skip: built }, () => {
+  const t = btfTypes().find(x => x.kind === 'STRUCT' && x.name === 'saker_quiet_key')
+  assert.ok(t, 'struct saker_quiet_key is in the BTF')
+  assert.equal(t.size, QUIET_KEY.size)
+  const offsets = Object.fromEntries(t.members!.map(m => [m.name, m.bits_offset / 8]))
+  assert.deepEqual(offsets, { flags: QUIET_KEY.flags, path: QUIET_KEY.path })
 })
 
 const header = (name: string): string => readFileSync(join(ROOT, 'driver', 'bpf', name), 'utf8')
@@ -65,4 +74,5 @@ test('driver/bpf/shared.h constants match their twins', () => {
   assert.equal(Number(d.get('SAKER_SEL_ENTER')), SEL.ENTER)
   assert.equal(Number(d.get('SAKER_MAX_EVENT')), SAKER_MAX_EVENT)
   assert.equal(Number(d.get('SAKER_RECORD_CPU_BYTES')), RECORD_CPU_BYTES)
+  assert.equal(Number(d.get('SAKER_QUIET_PATH')), QUIET_KEY.pathBytes)
 })

@@ -33,6 +33,8 @@ export interface AddonOpenOptions extends AddonSelection {
   ignoreTgid?: number
   /** Send no exit event of a syscall that failed (engine.*.drop_failed_exit). */
   dropFailedExit?: boolean
+  /** Hold back the openat (and close) events whose key is in the quiet_opens map. */
+  quietOpens?: boolean
 }
 
 export interface AddonInfo {
@@ -57,6 +59,8 @@ export interface Addon {
   /** Per-CPU struct saker_counters, raw. */
   stats(h: AddonHandle): ArrayBuffer
   setSelection(h: AddonHandle, sel: AddonSelection): void
+  /** Puts a struct saker_quiet_key (QUIET_KEY.size bytes) in the probe's quiet_opens map. */
+  addQuietOpen(h: AddonHandle, key: Uint8Array): void
   info(h: AddonHandle): AddonInfo
   close(h: AddonHandle): void
 }

@@ -10,9 +10,16 @@ export const SEL = { EXIT: 1, GENERIC: 2, ENTER: 4 } as const
 
 /** struct saker_counters, one per CPU: field byte offsets (all u64) and the size. */
 export const COUNTERS = {
-  size: 32,
-  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24 },
+  size: 40,
+  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32 },
 } as const
+
+/** struct saker_quiet_key: the flags (u32) then the path, NUL-terminated and zero-padded. */
+export const QUIET_KEY = { size: 64, flags: 0, path: 4, pathBytes: 60 } as const
+
+/** Bits of the openat flags param that are not part of a key: O_F_CREATED, FD_UPPER_LAYER,
+ * FD_LOWER_LAYER (the probe learns them only from the opened file). */
+export const QUIET_FLAGS_NOT_IN_KEY = 0x4000 | 0x8000 | 0x10000
 
 /** The largest event the probe writes (SAKER_MAX_EVENT). */
 export const SAKER_MAX_EVENT = 65536

@@ -13,7 +13,7 @@
 // batch: read them during the callback only (copy what must outlive it), as with EventView
 // itself.
 import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
-import { COUNTERS, SAKER_MAX_EVENT } from './layout.js'
+import { COUNTERS, QUIET_KEY, SAKER_MAX_EVENT } from './layout.js'
 import { ppmScTable, type LiveSelection } from './select.js'
 
 export interface LiveOptions {
@@ -51,6 +51,11 @@ export interface LiveOptions {
    * engine.modern_ebpf.drop_failed_exit). The scheduler events are kept. Default false.
    */
   dropFailedExit?: boolean
+  /**
+   * Let the probe hold back the openat events, and the closes of their fds, whose flags and
+   * path quietOpen() named (see QUIET_KEY in layout.ts). Default false.
+   */
+  quietOpens?: boolean
 }
 
 export interface LiveCounters {
@@ -62,6 +67,8 @@ export interface LiveCounters {
   dropsSize: number
   /** Selected syscalls the probe has no filler for (nothing was sent). */
   unsupported: number
+  /** openat and close events held back as quiet opens. */
+  quiet: number
 }
 
 export interface LiveStats extends LiveCounters {
@@ -75,6 +82,13 @@ export interface LiveSource {
   stats(): LiveStats
   /** Changes what is sent, while events flow. */
   setSelection(selection: LiveSelection): void
+  /**
+   * From now on, successful openat calls of a file (not a directory) with these flags (the
+   * flags param without O_F_CREATED and the overlay bits) and this absolute path, as the
+   * process passed it, are not sent, nor (mostly) the closes of their fds: see quiet_open in
+   * driver/bpf/saker.bpf.c. Only with `quietOpens`. False when the path is too long to be a key.
+   */
+  quietOpen(flags: number, path: Uint8Array): boolean
   /** Program and map ids, the syscalls the probe handles, sizes. */
   info(): AddonInfo
   /** Selected syscalls with an event type of their own that this probe does not fill yet. */
@@ -114,6 +128,7 @@ export function openLive(opts: LiveOptions): LiveSource {
     ...(opts.btfPath !== undefined ? { btfPath: opts.btfPath } : {}),
     ...(opts.ignoreTgid !== undefined ? { ignoreTgid: opts.ignoreTgid } : {}),
     ...(opts.dropFailedExit !== undefined ? { dropFailedExit: opts.dropFailedExit } : {}),
+    ...(opts.quietOpens !== undefined ? { quietOpens: opts.quietOpens } : {}),
   })
   return new Live(addon, handle, sel)
 }
@@ -140,7 +155,7 @@ class Live implements LiveSource {
   stats(): LiveStats {
     const raw = new DataView(this.addon.stats(this.handle))
     const perCpu: LiveCounters[] = []
-    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0 }
+    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0, quiet: 0 }
     const f = COUNTERS.fields
     for (let off = 0; off + COUNTERS.size <= raw.byteLength; off += COUNTERS.size) {
       const c: LiveCounters = {
@@ -148,12 +163,14 @@ class Live implements LiveSource {
         dropsBuffer: Number(raw.getBigUint64(off + f.dropsBuffer, true)),
         dropsSize: Number(raw.getBigUint64(off + f.dropsSize, true)),
         unsupported: Number(raw.getBigUint64(off + f.unsupported, true)),
+        quiet: Number(raw.getBigUint64(off + f.quiet, true)),
       }
       perCpu.push(c)
       sum.events += c.events
       sum.dropsBuffer += c.dropsBuffer
       sum.dropsSize += c.dropsSize
       sum.unsupported += c.unsupported
+      sum.quiet += c.quiet
     }
     return { ...sum, perCpu }
   }
@@ -161,6 +178,16 @@ class Live implements LiveSource {
   setSelection(sel: LiveSelection): void {
     this.addon.setSelection(this.handle, sel)
     this.unsupported = this.missing(sel)
+  }
+
+  quietOpen(flags: number, path: Uint8Array): boolean {
+    // the probe compares the path with its NUL and the zeros after it
+    if (path.length >= QUIET_KEY.pathBytes || path.includes(0)) return false
+    const key = new Uint8Array(QUIET_KEY.size)
+    new DataView(key.buffer).setUint32(QUIET_KEY.flags, flags >>> 0, true)
+    key.set(path, QUIET_KEY.path)
+    this.addon.addQuietOpen(this.handle, key)
+    return true
   }
 
   info(): AddonInfo {
