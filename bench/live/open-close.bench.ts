@@ -95,7 +95,7 @@ async function withProbe(name: string, names: string[], quiet = false): Promise<
       // one pair sent as usual gives the key's flags, as the engine would learn them
       await workload(1)
       while (flags < 0) await sleep(10)
-      live.quietOpen(flags, Buffer.from(file))
+      live.quietOpen(flags, 'open_close', Buffer.from(file))
       await sleep(50)
       delivered = 0
       batches = 0

@@ -573,6 +573,7 @@ static napi_value js_open(napi_env env, napi_callback_info info)
 		{ l->skel->progs.sched_exit, &l->skel->links.sched_exit, "attach sched_process_exit", true },
 		{ l->skel->progs.sched_fork, &l->skel->links.sched_fork, "attach sched_process_fork", true },
 		{ l->skel->progs.sched_exec, &l->skel->links.sched_exec, "attach sched_process_exec", true },
+		{ l->skel->progs.task_rename, &l->skel->links.task_rename, "attach task_rename", quiet_opens },
 		{ l->skel->progs.sys_enter, &l->skel->links.sys_enter, "attach sys_enter", enter_events },
 		{ l->skel->progs.sys_exit, &l->skel->links.sys_exit, "attach sys_exit", true },
 	};

@@ -93,10 +93,9 @@ static __always_inline __s64 arg_fd(struct pt_regs *regs, int i)
 
 /* =============================== files =============================== */
 
-/* flags param of the open family: PPM_O_* plus created and overlay-layer bits. */
-static __always_inline __u32 open_flags_param(__u64 flags, struct file_id *id)
+/* flags param of the open family: PPM_O_* (`f`) plus created and overlay-layer bits. */
+static __always_inline __u32 ppm_open_flags_param(__u32 f, struct file_id *id)
 {
-	__u32 f = open_flags_to_ppm(flags);
 	if (id->created)
 		f |= PPM_O_F_CREATED;
 	if (id->overlay == 1)
@@ -104,6 +103,11 @@ static __always_inline __u32 open_flags_param(__u64 flags, struct file_id *id)
 	else if (id->overlay == 2)
 		f |= PPM_FD_LOWER_LAYER;
 	return f;
+}
+
+static __always_inline __u32 open_flags_param(__u64 flags, struct file_id *id)
+{
+	return ppm_open_flags_param(open_flags_to_ppm(flags), id);
 }
 
 static __always_inline void new_fd_identity(long ret, struct file_id *id)
@@ -142,6 +146,16 @@ struct {
 	__type(value, __u8);
 } quiet_opens SEC(".maps");
 
+/* Threads renamed since their exec (prctl PR_SET_NAME, a write to /proc/<tid>/comm): their
+ * comm is no longer the proc.name user space knows (libs reads it at exec and clone), so
+ * their opens are never quiet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} renamed SEC(".maps");
+
 /* Set by user space before load: quiet opens are used at all (see src/sources/live/run.ts). */
 const volatile bool quiet_enabled = false;
 
@@ -175,29 +189,52 @@ static __always_inline bool quiet_key(struct scratch *s, const struct saker_quie
 	return true;
 }
 
-/* The slot of this CPU's held-back fds that holds thread `tid`'s `fd`, or -1. */
-static __always_inline int quiet_slot(struct scratch *s, __u64 tid_fd)
+/* The quiet fds of a process: what its held-back openat would have said, kept until the fd
+ * is closed (then the close is held back too) or used (then that openat is sent first, so
+ * that the state has the fd's entry before any event that names the fd). Kept on the thread
+ * group leader, as the fd table is shared by the process's threads, and copied to a forked
+ * child. An entry is checked against the fd table (the struct file) before it is used, so an
+ * fd number freed without a close Saker saw (dup2 onto it, exec, close_range) is forgotten. */
+struct quiet_fd {
+	__u64 file; /* the struct file; 0: a free entry */
+	__s32 fd;
+	__u32 mode; /* the mode param */
+	__u32 len;  /* the path's, with its NUL */
+	struct saker_quiet_key key;
+};
+
+struct quiet_proc {
+	struct quiet_fd fds[QUIET_PER_PROC];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct quiet_proc);
+} quiet_procs SEC(".maps");
+
+static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, __u64 flags)
 {
-	for (int i = 0; i < QUIET_SLOTS; i++)
-		if (s->quiet_fds[i] == tid_fd)
+	return bpf_task_storage_get(&quiet_procs, t->group_leader, 0, flags);
+}
+
+/* The entry of `fd` in `q`, or -1. */
+static __always_inline int quiet_entry(struct quiet_proc *q, long fd)
+{
+	for (int i = 0; i < QUIET_PER_PROC; i++)
+		if (q->fds[i].file && q->fds[i].fd == fd)
 			return i;
 	return -1;
 }
 
-static __always_inline __u64 tid_fd(__u32 tid, long fd)
-{
-	return (__u64)tid << 32 | (__u32)fd;
-}
-
-/* True when this openat's event is held back: thread `tid` opened `fd` (>= 0) with
- * `ppm_flags` from `name`, that is a key in quiet_opens, and the file is not a directory (a
+/* True when this openat's event is held back: the current process opened `fd` (>= 0) with
+ * `ppm_flags` from `name`, that is a key in quiet_opens, the file is not a directory (a
  * directory fd may be the dirfd of later opens or an fchdir's target, which the state must
- * resolve). The key is built in the scratch's temporaries half; `*len` gets the path's length
- * with its NUL when it fit there (then the key holds it, for the event), else 0.
- * The fd goes into one of this CPU's few slots, so that its close, when the same thread makes
- * it on this CPU, is held back too. Any other close of it is sent: user space ignores a close
- * of an fd it does not know. So is the close of an fd whose slot was taken since. */
-static __always_inline bool quiet_open(struct scratch *s, __u32 tid, long fd, __u32 ppm_flags, __u64 name, long *len)
+ * resolve), and the process has a free entry. The key is built in the scratch's temporaries
+ * half; `*len` gets the path's length with its NUL when it fit there (then the key holds it,
+ * for the event), else 0. */
+static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_flags, __u32 mode, __u64 name, long *len)
 {
 	struct saker_quiet_key *key = (void *)&s->data[SCRATCH_HALF];
 	__u64 *words = (__u64 *)key;
@@ -208,33 +245,133 @@ static __always_inline bool quiet_open(struct scratch *s, __u32 tid, long fd, __
 	/* n == SAKER_QUIET_PATH: maybe cut short, so never a key */
 	bool fits = n > 1 && n < SAKER_QUIET_PATH;
 	*len = fits ? n : 0;
-	__u64 id = tid_fd(tid, fd);
-	if (fits && key->path[0] == '/' && quiet_key(s, key)) {
-		struct file *f = fd_file(fd);
-		if (f && (f->f_inode->i_mode & K_S_IFMT) != K_S_IFDIR) {
-			s->quiet_fds[s->quiet_fd_next++ & (QUIET_SLOTS - 1)] = id;
+	struct task_struct *t = current_task();
+	__builtin_memcpy(key->comm, t->comm, SAKER_QUIET_COMM);
+	struct file *f = 0;
+	if (fits && key->path[0] == '/' && !bpf_task_storage_get(&renamed, t, 0, 0) && quiet_key(s, key)) {
+		f = fd_file(fd);
+		if (f && (f->f_inode->i_mode & K_S_IFMT) == K_S_IFDIR)
+			f = 0;
+	}
+	struct quiet_proc *q = quiet_proc_of(t, f ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!q)
+		return false;
+	/* the fd number is this file's now, whatever an entry said */
+	int i = quiet_entry(q, fd);
+	if (i >= 0)
+		q->fds[i & (QUIET_PER_PROC - 1)].file = 0;
+	if (!f)
+		return false;
+	for (int j = 0; j < QUIET_PER_PROC; j++) {
+		if (!q->fds[j].file) {
+			struct quiet_fd *e = &q->fds[j];
+			e->file = (__u64)f;
+			e->fd = fd;
+			e->mode = mode;
+			e->len = n;
+			e->key = *key;
 			return true;
 		}
 	}
-	/* the fd number was freed without a close this CPU saw (dup2 onto it, exec): forget it */
-	int i = quiet_slot(s, id);
-	if (i >= 0)
-		s->quiet_fds[i & (QUIET_SLOTS - 1)] = 0;
 	return false;
 }
 
-/* True when thread `tid`'s `fd` was a held-back openat of this CPU: its close is held back
- * too, and the slot freed. */
-static __always_inline bool quiet_close(__u32 tid, long fd)
+/* True when the current process's `fd` was a held-back openat: its close is held back too. */
+static __always_inline bool quiet_close(long fd)
 {
-	struct scratch *s = evt_continue();
-	if (!s || fd < 0)
+	if (fd < 0)
 		return false;
-	int i = quiet_slot(s, tid_fd(tid, fd));
+	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	if (!q)
+		return false;
+	int i = quiet_entry(q, fd);
 	if (i < 0)
 		return false;
-	s->quiet_fds[i & (QUIET_SLOTS - 1)] = 0;
+	q->fds[i & (QUIET_PER_PROC - 1)].file = 0;
 	return true;
+}
+
+/* The openat exit that quiet fd `e` (the file `f`) held back, sent now that an event names
+ * the fd: the state gets its entry first, as if it had been sent then (with this time). */
+static __always_inline void send_quiet_open(struct quiet_fd *e, struct file *f)
+{
+	struct scratch *s = evt_begin(PPME_SYSCALL_OPENAT_2_X, 7);
+	if (!s)
+		return;
+	struct file_id id = {};
+	file_identity(f, &id);
+	put_s64(s, e->fd);
+	put_s64(s, -100); /* AT_FDCWD: the path is absolute */
+	__u32 n = e->len & 0x3f; /* < SAKER_QUIET_PATH */
+	if (bpf_probe_read_kernel(&s->data[s->pos & EVT_MASK], n, e->key.path))
+		n = 0;
+	s->pos += n;
+	put_len(s, (__u16)n);
+	put_u32(s, ppm_open_flags_param(e->key.flags, &id));
+	put_u32(s, e->mode);
+	put_u32(s, id.dev);
+	put_u64(s, id.ino);
+	evt_submit(s);
+}
+
+/* Bits of fd_args: which args of a syscall name an fd or a dirfd, and whether it returns a new fd. */
+#define FD_ARG(i) (1 << (i))
+#define FD_RET (1 << 7)
+
+/* The syscalls with a filler that name fds (close and openat's own fd are handled apart). */
+static const __u8 fd_args[SAKER_SYSCALLS] = {
+	[__NR_read] = FD_ARG(0), [__NR_write] = FD_ARG(0), [__NR_openat] = FD_ARG(0), [__NR_openat2] = FD_ARG(0) | FD_RET,
+	[__NR_open] = FD_RET, [__NR_creat] = FD_RET, [__NR_open_by_handle_at] = FD_ARG(0) | FD_RET,
+	[__NR_unlinkat] = FD_ARG(0), [__NR_mkdirat] = FD_ARG(0), [__NR_renameat] = FD_ARG(0) | FD_ARG(2),
+	[__NR_renameat2] = FD_ARG(0) | FD_ARG(2), [__NR_linkat] = FD_ARG(0) | FD_ARG(2), [__NR_symlinkat] = FD_ARG(1),
+	[__NR_fchmod] = FD_ARG(0), [__NR_fchmodat] = FD_ARG(0), [__NR_fchown] = FD_ARG(0), [__NR_fchownat] = FD_ARG(0),
+	[__NR_fchdir] = FD_ARG(0), [__NR_dup] = FD_ARG(0) | FD_RET, [__NR_dup2] = FD_ARG(0) | FD_ARG(1) | FD_RET,
+	[__NR_dup3] = FD_ARG(0) | FD_ARG(1) | FD_RET, [__NR_fcntl] = FD_ARG(0) | FD_RET, [__NR_memfd_create] = FD_RET,
+	[__NR_socket] = FD_RET, [__NR_bind] = FD_ARG(0), [__NR_connect] = FD_ARG(0), [__NR_listen] = FD_ARG(0),
+	[__NR_accept] = FD_ARG(0) | FD_RET, [__NR_accept4] = FD_ARG(0) | FD_RET, [__NR_sendto] = FD_ARG(0),
+	[__NR_recvfrom] = FD_ARG(0), [__NR_sendmsg] = FD_ARG(0), [__NR_recvmsg] = FD_ARG(0), [__NR_getsockopt] = FD_ARG(0),
+	[__NR_sendmmsg] = FD_ARG(0), [__NR_recvmmsg] = FD_ARG(0), [__NR_shutdown] = FD_ARG(0),
+	[__NR_finit_module] = FD_ARG(0), [__NR_epoll_create] = FD_RET, [__NR_epoll_create1] = FD_RET,
+	[__NR_eventfd] = FD_RET, [__NR_eventfd2] = FD_RET, [__NR_inotify_init] = FD_RET, [__NR_inotify_init1] = FD_RET,
+	[__NR_signalfd] = FD_ARG(0) | FD_RET, [__NR_signalfd4] = FD_ARG(0) | FD_RET, [__NR_timerfd_create] = FD_RET,
+	[__NR_userfaultfd] = FD_RET, [__NR_pidfd_open] = FD_RET, [__NR_pidfd_getfd] = FD_RET,
+	[__NR_io_uring_setup] = FD_RET, [__NR_execveat] = FD_ARG(0),
+};
+
+/* Before the event of a syscall that names fds (`mask`, from fd_args): the held-back openat of
+ * each quiet fd it names is sent, and the fd is an ordinary one from then on; a new fd it
+ * returns is not quiet. An entry whose fd no longer holds its file is dropped unsent. */
+static __always_inline void quiet_uses(struct pt_regs *regs, long ret, __u8 mask)
+{
+	struct quiet_proc *q = 0;
+	for (int i = 0; i < 6; i++) {
+		if (!(mask & FD_ARG(i)))
+			continue;
+		long fd = arg_fd(regs, i);
+		if (fd < 0)
+			continue;
+		if (!q)
+			q = quiet_proc_of(current_task(), 0);
+		if (!q)
+			return;
+		int j = quiet_entry(q, fd);
+		if (j < 0)
+			continue;
+		struct quiet_fd *e = &q->fds[j & (QUIET_PER_PROC - 1)];
+		struct file *f = fd_file(fd);
+		if (f && (__u64)f == e->file)
+			send_quiet_open(e, f);
+		e->file = 0;
+	}
+	if (!(mask & FD_RET) || ret < 0)
+		return;
+	if (!q)
+		q = quiet_proc_of(current_task(), 0);
+	if (!q)
+		return;
+	int j = quiet_entry(q, ret);
+	if (j >= 0)
+		q->fds[j & (QUIET_PER_PROC - 1)].file = 0;
 }
 
 /* openat and close are also filled inline by sys_exit (see there). */
@@ -247,7 +384,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret)
 		struct scratch *q = evt_continue();
 		if (!q)
 			return 0;
-		if (quiet_open(q, (__u32)bpf_get_current_pid_tgid(), ret, open_flags_to_ppm(flags), name, &len)) {
+		if (quiet_open(q, ret, open_flags_to_ppm(flags), open_mode_to_ppm(flags, sys_arg(regs, 3)), name, &len)) {
 			count_quiet();
 			return 0;
 		}
@@ -335,7 +472,7 @@ SYS_EXIT(sx_open_by_handle_at)
 
 static __always_inline int close_exit(struct pt_regs *regs, long ret)
 {
-	if (quiet_enabled && quiet_close((__u32)bpf_get_current_pid_tgid(), arg_fd(regs, 0))) {
+	if (quiet_enabled && quiet_close(arg_fd(regs, 0))) {
 		count_quiet();
 		return 0;
 	}
@@ -1803,6 +1940,11 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0; /* ia32 numbers differ: not supported yet */
 	if (drop_failed_exit && ret < 0)
 		return 0; /* engine.*.drop_failed_exit, as libs: no exit event of a failed syscall */
+	if (quiet_enabled) {
+		__u8 fds = fd_args[nr & (SAKER_SYSCALLS - 1)];
+		if (fds)
+			quiet_uses(regs, ret, fds);
+	}
 	if (sel & SAKER_SEL_EXIT) {
 		/* the most frequent events skip the tail call (~25 ns each under bpf_stats);
 		 * their programs stay in exit_calls, which is what the addon lists as supported */
@@ -1935,12 +2077,39 @@ static __always_inline bool kernel_thread(struct task_struct *t)
 	return t->flags & K_PF_KTHREAD;
 }
 
+/* exec closed the O_CLOEXEC fds: their entries go; and the thread's comm is its new image's. */
+static __always_inline void quiet_exec(void)
+{
+	bpf_task_storage_delete(&renamed, current_task());
+	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	if (!q)
+		return;
+	for (int i = 0; i < QUIET_PER_PROC; i++) {
+		struct quiet_fd *e = &q->fds[i];
+		if (e->file && (__u64)fd_file(e->fd) != e->file)
+			e->file = 0;
+	}
+}
+
+/* A new process starts with its parent's fds, quiet ones included. */
+static __always_inline void quiet_fork(struct task_struct *child)
+{
+	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	if (!q)
+		return;
+	struct quiet_proc *c = bpf_task_storage_get(&quiet_procs, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (c)
+		*c = *q;
+}
+
 /* From include/trace/events/sched.h: TP_PROTO(struct task_struct *p, pid_t old_pid,
  * struct linux_binprm *bprm). Fires once the new image is committed, for execve and
  * execveat alike, so both are sent as EXECVE_19_X (as libs does). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	if (quiet_enabled)
+		quiet_exec();
 	if (!(selected(__NR_execve) & SAKER_SEL_EXIT) && !(selected(__NR_execveat) & SAKER_SEL_EXIT))
 		return 0;
 	struct task_struct *t = current_task();
@@ -1979,6 +2148,8 @@ int BPF_PROG(sched_exec_2, struct task_struct *p, pid_t old_pid, struct linux_bi
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {
+	if (quiet_enabled && child->pid == child->tgid)
+		quiet_fork(child);
 	__u32 nr = current_syscall();
 	__u16 type = clone_event_type(nr);
 	if (!type || !(selected(nr) & SAKER_SEL_EXIT))
@@ -2004,6 +2175,16 @@ int BPF_PROG(sched_fork_2, struct task_struct *parent, struct task_struct *child
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	put_clone_tail(s, (struct task_struct *)child, clone_syscall_flags(regs, nr), 0);
 	evt_submit(s);
+	return 0;
+}
+
+/* TP_PROTO(struct task_struct *task, const char *comm): any comm change. exec's own (the
+ * image's name) comes before sched_process_exec, which forgets the mark. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
+{
+	if (quiet_enabled && !BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
+		bpf_task_storage_get(&renamed, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	return 0;
 }
 

@@ -46,17 +46,20 @@ struct saker_counters {
 };
 
 /*
- * Quiet opens: a successful openat of a file (not a directory) whose flags and absolute path
- * user space put in the `quiet_opens` map is not sent, nor is the close of the fd it made.
+ * Quiet opens: a successful openat of a file (not a directory) whose key user space put in
+ * the `quiet_opens` map is not sent, nor is the close of the fd it made (see saker.bpf.c).
  * User space puts there only what no loaded rule can depend on (src/engine/quiet-opens.ts).
- * The key is the flags param without PPM_O_F_CREATED and the overlay bits, and the path as
- * the process passed it, NUL-terminated and zero-padded; longer paths are always sent (the
- * map hashes the whole key on every lookup: 64 bytes cost ~25 ns less than 128).
+ * The key: the flags param without PPM_O_F_CREATED and the overlay bits; the thread's comm
+ * (proc.name), for a thread not renamed since its exec; and the path as the process passed
+ * it. Strings are NUL-terminated and zero-padded; longer paths are always sent (the map
+ * hashes the whole key on every lookup: 64 bytes cost ~25 ns less than 128).
  * Twin: QUIET_KEY in src/sources/live/layout.ts.
  */
 #define SAKER_QUIET_PATH 60
+#define SAKER_QUIET_COMM 16
 struct saker_quiet_key {
 	__u32 flags;
+	char comm[SAKER_QUIET_COMM];
 	char path[SAKER_QUIET_PATH];
 };
 

@@ -28,7 +28,7 @@
 #define MAX_DATA 80        /* read/write/send/recv data: Falco's default snaplen */
 #define CGROUP_DEPTH 8     /* cgroup path components kept (the deepest ones) */
 #define QUIET_HITS 4       /* quiet-open keys remembered per CPU (a power of two) */
-#define QUIET_SLOTS 4      /* held-back opens per CPU whose close is held back too (a power of two) */
+#define QUIET_PER_PROC 8   /* quiet fds a process may hold at once (a power of two) */
 
 struct scratch {
 	__u8 data[SCRATCH_DATA];
@@ -42,8 +42,6 @@ struct scratch {
 	__u32 cg_n;                      /* and how many */
 	struct saker_quiet_key quiet_hits[QUIET_HITS]; /* quiet_key (saker.bpf.c): keys found last, */
 	__u32 quiet_hit_next;                          /* and the one to replace next */
-	__u64 quiet_fds[QUIET_SLOTS];   /* quiet_open: tid << 32 | fd of held-back opens, 0: free */
-	__u32 quiet_fd_next;
 };
 
 /* Ring buffer shared by all CPUs; user space sets its size before load. */

@@ -46,7 +46,7 @@ test('struct saker_quiet_key in the probe matches QUIET_KEY', { skip: built }, (
   assert.ok(t, 'struct saker_quiet_key is in the BTF')
   assert.equal(t.size, QUIET_KEY.size)
   const offsets = Object.fromEntries(t.members!.map(m => [m.name, m.bits_offset / 8]))
-  assert.deepEqual(offsets, { flags: QUIET_KEY.flags, path: QUIET_KEY.path })
+  assert.deepEqual(offsets, { flags: QUIET_KEY.flags, comm: QUIET_KEY.comm, path: QUIET_KEY.path })
 })
 
 const header = (name: string): string => readFileSync(join(ROOT, 'driver', 'bpf', name), 'utf8')
@@ -75,4 +75,5 @@ test('driver/bpf/shared.h constants match their twins', () => {
   assert.equal(Number(d.get('SAKER_MAX_EVENT')), SAKER_MAX_EVENT)
   assert.equal(Number(d.get('SAKER_RECORD_CPU_BYTES')), RECORD_CPU_BYTES)
   assert.equal(Number(d.get('SAKER_QUIET_PATH')), QUIET_KEY.pathBytes)
+  assert.equal(Number(d.get('SAKER_QUIET_COMM')), QUIET_KEY.commBytes)
 })

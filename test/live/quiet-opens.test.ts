@@ -1,6 +1,7 @@
 // The probe's quiet opens (driver/bpf/saker.bpf.c quiet_open): once user space has named a
 // file's flags and path, its openat events and the closes of their fds are not sent, while
-// other files, directories under a quiet key, and long paths still are.
+// other files, directories under a quiet key, and long paths still are; and an event that
+// names a quiet fd is preceded by the openat that was held back.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { PPME } from '../../src/events/table.js'
 import { QUIET_FLAGS_NOT_IN_KEY } from '../../src/sources/live/layout.js'
 import { openLive } from '../../src/sources/live/live.js'
 import { selectNames } from '../../src/sources/live/select.js'
-import { Collector, prog, run, skipReason } from './helpers.js'
+import { Collector, prog, run, skipReason, type Captured } from './helpers.js'
 
 const skip = skipReason() ?? false
 
@@ -39,9 +40,10 @@ describe('quiet opens', { skip }, () => {
       const first = run(prog('open_files'), files)
       await events.find(c => c.tid === first.pid && c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === loud)
       const flagsOf = (path: string) => Collector.view(openOf(first.pid, path)!).u32(3) & ~QUIET_FLAGS_NOT_IN_KEY
-      assert.equal(live.quietOpen(flagsOf(quiet), Buffer.from(quiet)), true)
-      assert.equal(live.quietOpen(flagsOf(sub), Buffer.from(sub)), true)
-      assert.equal(live.quietOpen(flagsOf(quiet), Buffer.from('/' + 'x'.repeat(130))), false, 'too long to be a key')
+      assert.equal(live.quietOpen(flagsOf(quiet), 'open_files', Buffer.from(quiet)), true)
+      assert.equal(live.quietOpen(flagsOf(sub), 'open_files', Buffer.from(sub)), true)
+      assert.equal(live.quietOpen(flagsOf(loud), 'other_program', Buffer.from(loud)), true)
+      assert.equal(live.quietOpen(flagsOf(quiet), 'open_files', Buffer.from('/' + 'x'.repeat(130))), false, 'too long to be a key')
       const before = live.stats().quiet
 
       const second = run(prog('open_files'), files)
@@ -49,11 +51,64 @@ describe('quiet opens', { skip }, () => {
       await events.find(c => c.tid === second.pid && c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === lfd)
       assert.equal(openOf(second.pid, quiet), undefined, 'the quiet file\'s openat was held back')
       assert.ok(openOf(second.pid, sub), 'a directory is always sent')
-      assert.ok(openOf(second.pid, loud), 'another file is sent')
+      assert.ok(openOf(second.pid, loud), 'a file quiet for another comm is sent')
       assert.deepEqual(closesAfterOpens(first.pid), [qfd, dfd, lfd])
       assert.deepEqual(closesAfterOpens(second.pid), [dfd, lfd], 'the quiet fd\'s close was held back')
       assert.equal(live.stats().quiet - before, 2, 'one openat and one close held back')
       assert.ok(openOf(first.pid, quiet), 'before the key was given, the file was sent')
+    } finally {
+      live.stop()
+    }
+  })
+
+  test('an event naming a quiet fd comes after its openat; a child\'s close of an inherited one is held back; a renamed thread is sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'saker-quiet-'))
+    const file = join(dir, 'f')
+    writeFileSync(file, 'f')
+    const live = openLive({ selection: selectNames(['openat', 'close', 'fchmod', 'clone', 'clone3', 'fork']), quietOpens: true })
+    try {
+      const events = new Collector(live)
+      const own = (pid: number) => events.events.filter(c => c.tid === pid)
+      const first = run(prog('use_fd'), [file, 'keep'])
+      await events.find(c => c.tid === first.pid && c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === Number(first.out))
+      const open = own(first.pid).find(c => c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === file)!
+      live.quietOpen(Collector.view(open).u32(3) & ~QUIET_FLAGS_NOT_IN_KEY, 'use_fd', Buffer.from(file))
+      const fileOpens = (pid: number) => own(pid).filter(c => c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === file)
+
+      // a thread renamed since its exec (here to the same name) is not known by its comm
+      const renamed = run(prog('use_fd'), [file, 'rename'])
+      await events.find(c => c.tid === renamed.pid && c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === Number(renamed.out))
+      assert.equal(fileOpens(renamed.pid).length, 1, 'a renamed thread\'s open is sent')
+
+      const used = run(prog('use_fd'), [file, 'fchmod'])
+      const fd = Number(used.out)
+      await events.find(c => c.tid === used.pid && c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === fd)
+      const types = own(used.pid).map(c => c.type)
+      const sent = own(used.pid).findIndex(c => c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === file)
+      assert.ok(sent >= 0, 'the held-back openat was sent when fchmod named the fd')
+      const v = Collector.view(own(used.pid)[sent]!)
+      assert.equal(v.i64(0), fd)
+      assert.equal(v.u32(3) & ~QUIET_FLAGS_NOT_IN_KEY, Collector.view(open).u32(3) & ~QUIET_FLAGS_NOT_IN_KEY)
+      assert.equal(v.u64(6), Collector.view(open).u64(6), 'the same inode')
+      assert.ok(sent < types.indexOf(PPME.SYSCALL_FCHMOD_X), 'before the fchmod event')
+
+      const forked = run(prog('use_fd'), [file, 'fork'])
+      const pfd = Number(forked.out)
+      const clone = (c: Captured) => c.type === PPME.SYSCALL_CLONE_20_X || c.type === PPME.SYSCALL_CLONE3_X
+      // the child's clone event: result 0, its parent (ptid) the program
+      const child = await events.find(c => clone(c) && Collector.view(c).i64(0) === 0 && Collector.view(c).i64(5) === forked.pid)
+      await events.find(c => c.tid === forked.pid && c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === pfd)
+        .catch(() => undefined) // its own close is held back: this only waits for the rest to arrive
+      await new Promise(r => setTimeout(r, 200))
+      assert.equal(fileOpens(forked.pid).length, 0)
+      assert.equal(own(child.tid).filter(c => c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === pfd).length, 0,
+        'the child\'s close of the inherited quiet fd was held back')
+      // the parent's own close, after its fork (the loader closed the same fd number before main)
+      const parent = own(forked.pid)
+      const forkAt = parent.findIndex(c => clone(c) && Collector.view(c).i64(0) > 0)
+      assert.ok(forkAt >= 0, 'the parent\'s clone event')
+      const afterFork = parent.slice(forkAt)
+      assert.equal(afterFork.filter(c => c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === pfd).length, 0)
     } finally {
       live.stop()
     }

@@ -14,8 +14,12 @@ export const COUNTERS = {
   fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32 },
 } as const
 
-/** struct saker_quiet_key: the flags (u32) then the path, NUL-terminated and zero-padded. */
-export const QUIET_KEY = { size: 64, flags: 0, path: 4, pathBytes: 60 } as const
+/** struct saker_quiet_key: the flags (u32), the comm, the path (NUL-terminated and zero-padded). */
+export const QUIET_KEY = { size: 80, flags: 0, comm: 4, commBytes: 16, path: 20, pathBytes: 60 } as const
+
+/** The longest path a key holds (bytes, without the NUL): the probe takes a read that fills
+ * the key's path (NUL included) as cut short. */
+export const QUIET_PATH_MAX = QUIET_KEY.pathBytes - 2
 
 /** Bits of the openat flags param that are not part of a key: O_F_CREATED, FD_UPPER_LAYER,
  * FD_LOWER_LAYER (the probe learns them only from the opened file). */

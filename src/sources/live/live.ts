@@ -13,7 +13,7 @@
 // batch: read them during the callback only (copy what must outlive it), as with EventView
 // itself.
 import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
-import { COUNTERS, QUIET_KEY, SAKER_MAX_EVENT } from './layout.js'
+import { COUNTERS, QUIET_KEY, QUIET_PATH_MAX, SAKER_MAX_EVENT } from './layout.js'
 import { ppmScTable, type LiveSelection } from './select.js'
 
 export interface LiveOptions {
@@ -85,10 +85,12 @@ export interface LiveSource {
   /**
    * From now on, successful openat calls of a file (not a directory) with these flags (the
    * flags param without O_F_CREATED and the overlay bits) and this absolute path, as the
-   * process passed it, are not sent, nor (mostly) the closes of their fds: see quiet_open in
-   * driver/bpf/saker.bpf.c. Only with `quietOpens`. False when the path is too long to be a key.
+   * process passed it, by a thread with this comm (not renamed since its exec), are not sent,
+   * nor the closes of their fds; an event that names such an fd is preceded by its openat:
+   * see quiet_open in driver/bpf/saker.bpf.c. Only with `quietOpens`. False when the key
+   * cannot hold the path or the comm.
    */
-  quietOpen(flags: number, path: Uint8Array): boolean
+  quietOpen(flags: number, comm: string, path: Uint8Array): boolean
   /** Program and map ids, the syscalls the probe handles, sizes. */
   info(): AddonInfo
   /** Selected syscalls with an event type of their own that this probe does not fill yet. */
@@ -180,11 +182,13 @@ class Live implements LiveSource {
     this.unsupported = this.missing(sel)
   }
 
-  quietOpen(flags: number, path: Uint8Array): boolean {
-    // the probe compares the path with its NUL and the zeros after it
-    if (path.length >= QUIET_KEY.pathBytes || path.includes(0)) return false
+  quietOpen(flags: number, comm: string, path: Uint8Array): boolean {
+    // the probe compares the strings with their NUL and the zeros after them
+    const name = Buffer.from(comm)
+    if (path.length > QUIET_PATH_MAX || path.includes(0) || name.length >= QUIET_KEY.commBytes || name.includes(0)) return false
     const key = new Uint8Array(QUIET_KEY.size)
     new DataView(key.buffer).setUint32(QUIET_KEY.flags, flags >>> 0, true)
+    key.set(name, QUIET_KEY.comm)
     key.set(path, QUIET_KEY.path)
     this.addon.addQuietOpen(this.handle, key)
     return true

@@ -4,11 +4,16 @@
 //   rules ─ event types ─ base_syscalls ─ selection ─┐
 //   probe attached, nothing selected ────────────────┼─ /proc scanned into the state, then selected
 //   batches: for each event  state ─ drop monitor ─ rules ─ outputs   [─ -w / capture dumps]
+//                            an openat no rule can depend on ─ quiet key to the probe
 //   SIGINT / SIGTERM / -M:  probe detached, dumps closed, outputs flushed, summaries printed
 //
 // The probe is loaded and attached first with nothing selected, /proc is read, and only then
 // is the selection written, as Falco starts capturing after its procfs scan: the state (and
 // a -w capture's process list) then knows every process whose events follow.
+//
+// Quiet opens (src/engine/quiet-opens.ts): once an openat shows a path and flags that no
+// enabled rule can depend on, the probe stops sending those opens and their closes. Not
+// while writing a capture (-w, or the rules' capture dumps): a capture keeps every event.
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { CaptureWriter } from '../../capture/writer.js'
@@ -17,11 +22,13 @@ import { FD_TYPE } from '../../capture/types.js'
 import { log } from '../../cli/log.js'
 import type { SakerConfig } from '../../config/index.js'
 import { DropMonitor } from '../../engine/drops.js'
+import { QuietOpens } from '../../engine/quiet-opens.js'
 import type { Engine } from '../../engine/engine.js'
 import { RuleMatcher } from '../../engine/matcher.js'
 import type { RuleStats } from '../../engine/matcher.js'
 import { EventView } from '../../events/event.js'
 import { ipv4ToString, ipv6ToString } from '../../events/params.js'
+import { PPME } from '../../events/table.js'
 import { eventsToPpmSc, scSetToEventNames } from '../../events/syscalls.js'
 import { Outputs } from '../../outputs/dispatcher.js'
 import type { CompiledRule } from '../../rules/compiler.js'
@@ -166,6 +173,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   log.log('info', `The chosen syscall buffer dimension is: ${BUF_SIZE_PRESETS[mebpf.buf_size_preset]} bytes (${BUF_SIZE_PRESETS[mebpf.buf_size_preset]! >> 20} MBs)`)
   log.log('info', "Opening 'syscall' source with modern BPF probe.")
   log.log('info', `One ring buffer shared by all CPUs: ${ringBytes >> 20} MiB (the size of the buffers cpus_for_each_buffer=${mebpf.cpus_for_each_buffer} would make)`)
+  const quiet = (opts.writeCapture ?? '') === '' && !config.capture.enabled ? new QuietOpens(ruleset.enabledRules, { openSentOnUse: true }) : null
   let live: LiveSource
   try {
     // nothing selected until the state is seeded (Falco's start_capture comes after its
@@ -173,7 +181,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     // never knew them, and a capture whose process list lacks them
     live = openLive({
       selection: selectPpmSc(new Set()), ringBytes, batchBytes: 4 << 20, ignoreTgid: process.pid,
-      dropFailedExit: mebpf.drop_failed_exit,
+      dropFailedExit: mebpf.drop_failed_exit, quietOpens: quiet !== null,
     })
   } catch (e) {
     await closeOutputs()
@@ -255,6 +263,10 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     }
     if (dumps === null) {
       matcher.match(ev, view.type, eventTs)
+      if (quiet !== null && view.type === PPME.SYSCALL_OPENAT_2_X) {
+        const key = quiet.consider(ev)
+        if (key !== null) live.quietOpen(key.flags, key.comm, key.path)
+      }
     } else {
       const before = matcher.total
       matcher.match(ev, view.type, eventTs)
@@ -324,6 +336,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   dumps?.close()
   if (opts.verbose) {
     process.stderr.write(`Driver Events:${stats.events}\nDriver Drops:${stats.dropsBuffer + stats.dropsSize}\n`)
+    if (quiet !== null) process.stderr.write(`Driver Quiet Opens:${stats.quiet} (openat and close events held back)\n`)
     process.stderr.write(`Elapsed time: ${elapsed.toFixed(3)}, Captured Events: ${events}, ${(events / elapsed).toFixed(2)} eps\n`)
   }
   process.stderr.write(monitor.stats())

@@ -78,7 +78,7 @@ function fdNameFromEvent(ev: SyscallEvent, raw: boolean): string | undefined {
 }
 
 // extract_typechar: a guess from the event type when the fd is unknown.
-function typecharFromEvent(type: number): string {
+export function typecharFromEvent(type: number): string {
   switch (type | 1) {
     case PPME.SYSCALL_OPENAT_2_X: case PPME.SYSCALL_OPENAT2_X: case PPME.SYSCALL_CREAT_X:
       return 'f'

@@ -1,0 +1,613 @@
+// Which successful openat calls the probe may keep to itself ("quiet opens"): neither the
+// openat exit nor the later close of its fd reaches user space. A key (the raw path and the
+// flags, less the three bits the probe learns only from the opened file) is quiet when no
+// enabled rule can tell: the alerts, and what they print, must be those of the full stream.
+//
+// Every rule's condition (macros and exceptions inlined) is evaluated partially, with
+// Kleene's three values: a check whose fields all have a known value gets its real result
+// (the check compiled alone, fed those values), any other check stays in the residual
+// expression. Three kinds of later events are looked at, for each event type a rule can
+// match:
+//
+// - an openat exit with the same key (any process, any fd, even one whose thread or fd table
+//   is full, so that it gets no entry): its residual must be false;
+// - the close of the quiet fd, which is not sent: false too, with the fd fields the openat
+//   gave; it must also be false without the fd entry, for the close of a copy (dup) is sent;
+// - any other event that can name the quiet fd (as its fd, a dirfd or an fd param): it is
+//   sent, but Saker's fd table has no entry for the fd. The residuals with the entry and
+//   without it must be the same expression (or both false), with no check left that reads a
+//   field whose value the entry changes, and an alert that can fire must print no such field.
+//   Falco's rules fail this for every key: a failed openat or linkat relative to the quiet fd
+//   gets its path from the entry, and fchmod prints %evt.arg.fd. Hence `openSentOnUse`: a
+//   probe that sends the open before any event naming its fd leaves only the first two kinds.
+//
+// A rule that reads the fd table as a whole (proc.fdopencount...) blocks every key.
+import { EventView } from '../events/event.js'
+import { PT } from '../events/param-types.js'
+import { EF, EVENTS, PPME } from '../events/table.js'
+import type { Expr } from '../filter/ast.js'
+import { compileFilter } from '../filter/compile.js'
+import type { Predicate } from '../filter/compile.js'
+import { parseFieldOrTransformer } from '../filter/parser.js'
+import type { FieldBinding, FieldResolver } from '../fields/binding.js'
+import type { FieldValue } from '../fields/types.js'
+import type { CompiledRule } from '../rules/compiler.js'
+import { SyscallEvent } from '../sources/syscall/event.js'
+import { typecharFromEvent } from '../sources/syscall/extract-fd.js'
+import { syscallResolver } from '../sources/syscall/extractors.js'
+import { tableParamIndex } from '../sources/syscall/render.js'
+import { MODERN } from '../state/args.js'
+import { O } from '../state/constants.js'
+import { QUIET_PATH_MAX } from '../sources/live/layout.js'
+
+/** What the probe matches a successful openat against. */
+export interface QuietKey {
+  /** The flags param with O_F_CREATED, FD_UPPER_LAYER and FD_LOWER_LAYER cleared. */
+  readonly flags: number
+  /** The thread's comm (proc.name), which the probe compares with the opening thread's. */
+  readonly comm: string
+  /** The raw name param, without its NUL. */
+  readonly path: Uint8Array
+}
+
+/** Decisions kept (per key) before the cache starts over. */
+const CACHE_MAX = 16384
+/** The flag bits a key leaves out: the probe knows them only once the file is open. */
+const LATE_FLAGS = O.F_CREATED | O.FD_UPPER_LAYER | O.FD_LOWER_LAYER
+const OPENAT_X = PPME.SYSCALL_OPENAT_2_X
+const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD
+/** Exit types (modern codes) whose parser copies the entry of the fd they name into a new fd. */
+const COPIES_FD: ReadonlySet<number> = new Set([
+  PPME.SYSCALL_DUP_1_X, PPME.SYSCALL_DUP2_X, PPME.SYSCALL_DUP3_X, PPME.SYSCALL_FCNTL_X, PPME.SYSCALL_PIDFD_GETFD_X,
+])
+const copiesFd = (type: number): boolean => COPIES_FD.has(MODERN[type] ?? type)
+/** Exit types whose fd.name, without an fd entry, comes from their params (extract_fdname_from_event). */
+const NAME_FROM_PARAMS: ReadonlySet<number> = new Set([
+  PPME.SYSCALL_OPEN_X, PPME.SOCKET_ACCEPT_5_X, PPME.SOCKET_ACCEPT4_6_X, PPME.SYSCALL_CREAT_X, PPME.SOCKET_CONNECT_X,
+  PPME.SYSCALL_OPENAT_2_X, PPME.SYSCALL_OPENAT2_X, PPME.SYSCALL_OPEN_BY_HANDLE_AT_X,
+])
+/** Fields that read the whole fd table (or fds 0-2): any rule reading one blocks every key. */
+const WHOLE_TABLE: ReadonlySet<string> = new Set([
+  'proc.fdopencount', 'proc.fdusage', 'proc.ppid.duration', 'fd.types', 'proc.stdin.type', 'proc.stdout.type',
+  'proc.stderr.type', 'proc.stdin.name', 'proc.stdout.name', 'proc.stderr.name',
+])
+/** Fields of the openat a key decides (its path and flags; the open succeeded, the fd is a file). */
+const KEY_FIELDS: ReadonlySet<string> = new Set([
+  'evt.type', 'evt.dir', 'fd.name', 'fd.nameraw', 'fd.directory', 'fd.filename', 'fd.typechar', 'fd.type', 'evt.res',
+  'evt.failed', 'evt.is_open_read', 'evt.is_open_write', 'evt.is_open_create', 'evt.abspath',
+])
+/** openat's params a key decides, for evt.arg and evt.rawarg (flags up to the late bits). */
+const KEY_PARAMS: ReadonlySet<string> = new Set(['name', 'flags', '2', '3'])
+/**
+ * fd fields whose value comes from the fd entry alone, and is the same for every entry an
+ * openat with the key makes (a file's name and type; the socket fields are empty for it).
+ */
+const ENTRY_FIELDS: ReadonlySet<string> = new Set([
+  'fd.name', 'fd.nameraw', 'fd.directory', 'fd.filename', 'fd.typechar', 'fd.type', 'fd.cip', 'fd.sip', 'fd.lip', 'fd.rip',
+  'fd.cnet', 'fd.snet', 'fd.lnet', 'fd.rnet', 'fd.ip', 'fd.net', 'fd.port', 'fd.proto', 'fd.cport', 'fd.sport', 'fd.lport',
+  'fd.rport', 'fd.cproto', 'fd.sproto', 'fd.lproto', 'fd.rproto', 'fd.l4proto', 'fd.sockfamily', 'fd.is_server',
+  'fd.connected', 'fd.cip.name', 'fd.sip.name', 'fd.lip.name', 'fd.rip.name',
+])
+/** fd fields that, with no fd entry, are read from the event (the others are then missing). */
+const EVENT_FALLBACK: ReadonlySet<string> = new Set(['fd.name', 'fd.nameraw', 'fd.directory', 'fd.typechar', 'fd.containername', 'fd.containerdirectory'])
+const NEEDS_ENTRY: ReadonlySet<string> = new Set([...ENTRY_FIELDS].filter((f) => !EVENT_FALLBACK.has(f)))
+/** evt fields that read the event's fd entry. */
+const EVT_FROM_FD = /^evt\.(category|buflen|count\.error|is_syslog)/
+const INT = /^-?\d+$/
+
+/** A field as a check or an output names it, resolved. */
+interface FieldUse {
+  /** The name as written with its argument (the substituted value's key). */
+  readonly key: string
+  /** The registry's name: evt.arg for evt.arg.flags. */
+  readonly name: string
+  readonly arg: string | undefined
+}
+
+/** What one of the worlds compared knows about a field. */
+type State =
+  /** unknown, and the same in the worlds compared */
+  | { readonly kind: 'same' }
+  /** unknown, and may differ between the worlds */
+  | { readonly kind: 'differ' }
+  /** known: its value in each variant of the key's flags */
+  | { readonly kind: 'known'; readonly value: (variant: number) => FieldValue }
+  /** an integer in [lo, hi], nothing more */
+  | { readonly kind: 'range'; readonly lo: number; readonly hi: number }
+
+const SAME: State = { kind: 'same' }
+const DIFFER: State = { kind: 'differ' }
+const known = (v: FieldValue): State => ({ kind: 'known', value: () => v })
+const KNOWN_NONE = known(undefined)
+
+interface World {
+  readonly variants: number
+  state(u: FieldUse): State
+}
+
+/**
+ * `w` for an event whose fd has no entry, as when the thread's fd table was full: the fields
+ * that need the entry are missing, the others are read from the event (the same values).
+ */
+function noEntry(w: World): World {
+  return { variants: w.variants, state: (u) => (NEEDS_ENTRY.has(u.name) ? KNOWN_NONE : w.state(u)) }
+}
+
+/** `w` for an event of a thread the full thread table left out: no fd field has a value. */
+function noThread(w: World): World {
+  return { variants: w.variants, state: (u) => (u.name.startsWith('fd.') || u.name === 'evt.abspath' ? KNOWN_NONE : w.state(u)) }
+}
+
+/** A residual: a truth value, or what is left to decide it. */
+type Res = boolean | ResNode
+type ResNode =
+  | { readonly kind: 'and' | 'or'; readonly children: readonly Res[] }
+  | { readonly kind: 'not'; readonly child: Res }
+  | { readonly kind: 'leaf'; readonly expr: Expr; readonly differs: boolean }
+
+function sameRes(a: Res, b: Res): boolean {
+  if (typeof a === 'boolean' || typeof b === 'boolean') return a === b
+  if (a.kind !== b.kind) return false
+  if (a.kind === 'leaf') return a.expr === (b as typeof a).expr
+  if (a.kind === 'not') return sameRes(a.child, (b as typeof a).child)
+  const bc = (b as typeof a).children
+  return a.children.length === bc.length && a.children.every((c, i) => sameRes(c, bc[i]!))
+}
+
+function differs(r: Res): boolean {
+  if (typeof r === 'boolean') return false
+  if (r.kind === 'leaf') return r.differs
+  if (r.kind === 'not') return differs(r.child)
+  return r.children.some(differs)
+}
+
+/** How a later event of a type can meet the quiet fd. */
+const enum Meets {
+  /** it cannot: nothing it reads depends on the fd */
+  Never,
+  /** an openat with the key; an openat or openat2 relative to the quiet fd */
+  Openat,
+  /** a close of the fd (not sent) or of a copy of it (sent) */
+  Close,
+  /** an event whose fd is the quiet fd, sent without its entry */
+  Fd,
+  /** an event with the quiet fd in some fd param (not its own fd) */
+  Param,
+}
+
+/** Whether a param of this type shows an fd table entry when rendered. */
+function fdParam(type: number, dirfd: number | undefined): boolean {
+  return type === PT.FD || type === PT.FD32 || type === PT.FDLIST || type === PT.DYN || (type === PT.FSRELPATH && dirfd !== undefined)
+}
+
+function meets(type: number): Meets {
+  const info = EVENTS[type]
+  if (info === undefined) return Meets.Never
+  if (type === OPENAT_X || type === PPME.SYSCALL_OPENAT2_X) return Meets.Openat
+  if ((info.flags & EF.DESTROYS_FD) !== 0) return Meets.Close
+  if ((info.flags & (EF.USES_FD | EF.READS_FROM_FD | EF.WRITES_TO_FD)) !== 0 || copiesFd(type)) return Meets.Fd
+  return info.params.some((p) => fdParam(p.type, p.dirfd)) ? Meets.Param : Meets.Never
+}
+
+export class QuietOpens {
+  private readonly rules: readonly { readonly rule: CompiledRule; readonly types: readonly number[]; readonly output: readonly FieldUse[] }[]
+  /** Flags → name → the blocker (null: quiet). */
+  private readonly decisions = new Map<number, Map<string, string | null>>()
+  private decided = 0
+  private readonly uses = new WeakMap<Expr, readonly FieldUse[]>()
+  private readonly leaves = new WeakMap<Expr, Predicate<unknown>>()
+  private readonly extractors = new Map<string, (ev: SyscallEvent) => FieldValue>()
+  /** The values a compiled leaf reads, by FieldUse.key, set before each run. */
+  private readonly values = new Map<string, FieldValue>()
+  private readonly feed: FieldResolver<unknown>
+  /** A rule that reads the whole fd table, when one does. */
+  private readonly wholeTable: string | null
+  /** The residual of each (rule, type) without the fd entry: it depends on no key. */
+  private readonly missing = new Map<string, Res>()
+  private readonly openSentOnUse: boolean
+
+  /**
+   * @param rules the enabled rules of the syscall source
+   * @param opts.openSentOnUse the probe sends a quiet open's openat exit (as the process using
+   *   the fd), and from then on its close, before any event it sends that names the fd (as fd,
+   *   dirfd or any fd param, in the opener or a process that inherited the fd): only the opens
+   *   and the closes of fds never named go unseen
+   */
+  constructor(rules: readonly CompiledRule[], opts: { readonly openSentOnUse?: boolean } = {}) {
+    this.openSentOnUse = opts.openSentOnUse ?? false
+    const values = this.values
+    // a check compiled alone reads its fields from `values`: the same operators, value parsing
+    // and missing-value rules as the rule's own compiled check
+    this.feed = {
+      source: syscallResolver.source,
+      bind(name: string, arg: string | undefined): FieldBinding<unknown> {
+        const key = arg === undefined ? name : name + '[' + arg + ']'
+        return { ref: syscallResolver.bind(name, arg).ref, extract: () => values.get(key) }
+      },
+      isField: syscallResolver.isField?.bind(syscallResolver),
+    }
+    this.rules = rules.map((rule) => {
+      const output = [rule.formatter, ...rule.extraFields.values()].flatMap((f) => f.fieldNames.flatMap((n) => this.fieldsOf(parseFieldOrTransformer(n).expr)))
+      const all = rule.evttypes === 'all' ? EVENTS.map((_, t) => t) : [...rule.evttypes]
+      return { rule, types: all.filter((t) => meets(t) !== Meets.Never), output }
+    })
+    const whole = this.rules.find((r) => [...this.usesOf(r.rule.condition), ...r.output].some((u) => WHOLE_TABLE.has(u.name)))
+    this.wholeTable = whole === undefined ? null : whole.rule.name
+  }
+
+  /**
+   * For a successful openat exit event that the state has just applied (`ev`), the key to give
+   * the probe when no enabled rule can depend on this open or its fd, else null.
+   */
+  consider(ev: SyscallEvent): QuietKey | null {
+    if (!eligible(ev) || this.blockerOf(ev) !== null) return null
+    const v = ev.view
+    return { flags: keyFlags(v), comm: ev.thread!.comm, path: v.bytes(2).slice(0, pathLength(v)) }
+  }
+
+  /** Why `ev`'s key is not quiet (a rule and an event type), null when it is; for diagnostics. */
+  blocker(ev: SyscallEvent): string | null {
+    return eligible(ev) ? this.blockerOf(ev) : 'not a successful openat of an absolute path that opened a file'
+  }
+
+  private blockerOf(ev: SyscallEvent): string | null {
+    // by flags, then by the name as text (every field the decision reads has the name as text;
+    // the state's decoding reuses the text of a recent name: no string is made per call)
+    const v = ev.view
+    const flags = keyFlags(v)
+    const name = ev.thread!.comm + '/' + v.str(2) // a comm has no '/', a path starts with one
+    let byName = this.decisions.get(flags)
+    if (byName === undefined) this.decisions.set(flags, (byName = new Map()))
+    let got = byName.get(name)
+    if (got === undefined) {
+      if (this.decided >= CACHE_MAX) {
+        this.decisions.clear()
+        this.decided = 0
+        this.decisions.set(flags, byName)
+        byName.clear()
+      }
+      got = this.decide(ev, flags)
+      byName.set(name, got)
+      this.decided++
+    }
+    return got
+  }
+
+  private decide(ev: SyscallEvent, flags: number): string | null {
+    if (this.wholeTable !== null) return `rule '${this.wholeTable}' reads the whole fd table`
+    const self = this.selfWorld(ev, flags)
+    for (const { rule, types, output } of this.rules) {
+      for (const t of types) {
+        const why = this.check(rule, t, output, ev, self)
+        if (why !== null) return `rule '${rule.name}' on ${EVENTS[t]!.name}${(t & 1) === 0 ? ' enter' : ''}: ${why}`
+      }
+    }
+    return null
+  }
+
+  /** Why rule R on events of type `t` can tell the key's opens apart, or null. */
+  private check(rule: CompiledRule, t: number, output: readonly FieldUse[], ev: SyscallEvent, self: World): string | null {
+    const m = meets(t)
+    if (t === OPENAT_X && !this.never(rule, [self, noEntry(self), noThread(self)])) return 'it can match the open itself'
+    if (m === Meets.Close) {
+      const entry = this.entryWorld(t, ev)
+      if (!this.never(rule, [entry, noThread(entry)])) return 'it can match the close that is not sent'
+      // a close with no entry: of a quiet fd that a full fd table left out, or of a copy (sent)
+      if (this.missingRes(rule, t) !== false) return 'it can match the close of the fd without its entry'
+      return null
+    }
+    if (this.openSentOnUse) return null
+    const withEntry = m === Meets.Fd ? this.eval(rule.condition, this.entryWorld(t, ev)) : null
+    const without = this.missingRes(rule, t)
+    if (withEntry !== null && withEntry === false && without === false) return null
+    if (withEntry !== null && !sameRes(withEntry, without)) return 'the fd entry changes what it matches'
+    if (differs(without)) return 'it reads a field the fd entry changes'
+    const world = this.missingWorld(t)
+    if (without !== false && output.some((u) => this.depends(u, t, world, ev))) return 'its output prints a field the fd entry changes'
+    return null
+  }
+
+  /** Whether the rule's condition is false in every world of `worlds`. */
+  private never(rule: CompiledRule, worlds: readonly World[]): boolean {
+    return worlds.every((w) => this.eval(rule.condition, w) === false)
+  }
+
+  private depends(u: FieldUse, t: number, without: World, ev: SyscallEvent): boolean {
+    const b = without.state(u)
+    if (meets(t) !== Meets.Fd) return b.kind === 'differ'
+    const a = this.entryWorld(t, ev).state(u)
+    if (a.kind === 'same' && b.kind === 'same') return false
+    return !(a.kind === 'known' && b.kind === 'known' && sameValue(a.value(0), b.value(0)))
+  }
+
+  private missingRes(rule: CompiledRule, t: number): Res {
+    const id = rule.id + ':' + t
+    let r = this.missing.get(id)
+    if (r === undefined) {
+      r = this.eval(rule.condition, this.missingWorld(t))
+      this.missing.set(id, r)
+    }
+    return r
+  }
+
+  // ---- worlds -------------------------------------------------------------------------------
+
+  /** A later openat with the key: what the key decides, in each of the 8 settings of the late bits. */
+  private selfWorld(ev: SyscallEvent, flags: number): World {
+    const variants = lateVariants(ev, flags)
+    const from = (u: FieldUse): State => {
+      const x = this.extractor(u)
+      return { kind: 'known', value: (i) => x(variants[i]!) }
+    }
+    return {
+      variants: variants.length,
+      state: (u) => {
+        if (KEY_FIELDS.has(u.name)) return from(u)
+        switch (u.name) {
+          // the probe matches the opening thread's comm, while not renamed since its exec
+          case 'proc.name':
+            return from(u)
+          case 'evt.arg':
+          case 'evt.rawarg':
+            return u.arg !== undefined && KEY_PARAMS.has(u.arg) ? from(u) : SAME
+          // with O_CREAT or O_TMPFILE, it reads the mode param, which the key does not hold
+          case 'evt.is_open_exec':
+            return (flags & (O.CREAT | O.TMPFILE)) === 0 ? from(u) : SAME
+          case 'fd.num':
+          case 'evt.rawres':
+            return { kind: 'range', lo: 0, hi: Infinity }
+          case 'evt.num':
+            return { kind: 'range', lo: 1, hi: Infinity }
+          default:
+            return SAME
+        }
+      },
+    }
+  }
+
+  /** An event of type `t` on the quiet fd, with the entry the openat made. */
+  private entryWorld(t: number, ev: SyscallEvent): World {
+    return {
+      variants: 1,
+      state: (u) => {
+        if (!u.name.startsWith('fd.')) return this.common(u, t)
+        if ((EVENTS[t]!.flags & FD_EVENT) === 0) return KNOWN_NONE
+        if (ENTRY_FIELDS.has(u.name)) return known(this.extractor(u)(ev))
+        return u.name === 'fd.num' || u.name === 'fd.uid' ? this.fdNum(t) : DIFFER
+      },
+    }
+  }
+
+  /** An event of type `t` that names the quiet fd, with no entry for it. */
+  private missingWorld(t: number): World {
+    const m = meets(t)
+    return {
+      variants: 1,
+      state: (u) => {
+        if (m === Meets.Openat) return this.failedOpen(u, t)
+        if (!u.name.startsWith('fd.')) return this.common(u, t)
+        if (m === Meets.Param) return u.name === 'fd.types' ? DIFFER : SAME
+        if ((EVENTS[t]!.flags & FD_EVENT) === 0) return KNOWN_NONE
+        if (u.name === 'fd.num' || u.name === 'fd.uid') return this.fdNum(t)
+        if (!EVENT_FALLBACK.has(u.name)) return KNOWN_NONE
+        if (u.name === 'fd.typechar') return known(typecharFromEvent(t))
+        if (u.name === 'fd.containername' || u.name === 'fd.containerdirectory') return DIFFER
+        // extract_fdname_from_event: nothing for an enter event, the params for a few exits, else ''
+        if ((t & 1) === 0) return KNOWN_NONE
+        if (NAME_FROM_PARAMS.has(t)) return DIFFER
+        return known(u.name === 'fd.directory' ? '/' : '')
+      },
+    }
+  }
+
+  /**
+   * An openat or openat2 whose dirfd is the quiet fd, with a relative path (else the dirfd
+   * plays no part): it fails, for the quiet fd is no directory. Its fd.name is built on the
+   * dirfd's entry.
+   */
+  private failedOpen(u: FieldUse, t: number): State {
+    switch (u.name) {
+      case 'fd.num':
+      case 'evt.rawres':
+        return { kind: 'range', lo: -Infinity, hi: -1 }
+      case 'evt.failed':
+        return known(true)
+      case 'fd.name':
+      case 'fd.directory':
+      case 'fd.filename':
+      case 'fd.containername':
+      case 'fd.containerdirectory':
+      case 'fd.types':
+        return DIFFER
+      default:
+        return this.common(u, t)
+    }
+  }
+
+  /** fd.num and fd.uid: the thread's last event fd, which dup and fcntl set from the entry they copy. */
+  private fdNum(t: number): State {
+    return copiesFd(t) ? DIFFER : SAME
+  }
+
+  /** A non-fd field on an event of type `t` that names the quiet fd. */
+  private common(u: FieldUse, t: number): State {
+    const info = EVENTS[t]!
+    switch (u.name) {
+      case 'evt.type':
+        return t === PPME.GENERIC_X || t === PPME.ASYNCEVENT_E ? SAME : known(info.name)
+      case 'evt.dir':
+        return known((t & 1) === 0 ? '>' : '<')
+      case 'evt.args':
+      case 'evt.info':
+      case 'evt.abspath':
+        return info.params.some((p) => fdParam(p.type, p.dirfd)) ? DIFFER : SAME
+      case 'evt.arg': {
+        if (u.arg === undefined) return SAME
+        const i = INT.test(u.arg) ? Number(u.arg) : tableParamIndex(t, u.arg)
+        const p = info.params[i]
+        return p !== undefined && fdParam(p.type, p.dirfd) ? DIFFER : SAME
+      }
+      default:
+        if (u.name.startsWith('fs.path.') || u.name.startsWith('fdlist.') || WHOLE_TABLE.has(u.name)) return DIFFER
+        if (EVT_FROM_FD.test(u.name)) return meets(t) === Meets.Fd || meets(t) === Meets.Close ? DIFFER : SAME
+        return SAME
+    }
+  }
+
+  // ---- partial evaluation ---------------------------------------------------------------------
+
+  private eval(e: Expr, w: World): Res {
+    switch (e.kind) {
+      case 'and':
+      case 'or': {
+        const stop = e.kind === 'or'
+        const rest: Res[] = []
+        for (const c of e.children) {
+          const r = this.eval(c, w)
+          if (r === stop) return stop
+          if (r !== !stop) rest.push(r)
+        }
+        if (rest.length === 0) return !stop
+        return rest.length === 1 ? rest[0]! : { kind: e.kind, children: rest }
+      }
+      case 'not': {
+        const r = this.eval(e.child, w)
+        return typeof r === 'boolean' ? !r : { kind: 'not', child: r }
+      }
+      case 'unary':
+      case 'binary':
+        return this.leaf(e, w)
+      default:
+        return { kind: 'leaf', expr: e, differs: true }
+    }
+  }
+
+  private leaf(e: Expr, w: World): Res {
+    const uses = this.usesOf(e)
+    const states = uses.map((u) => w.state(u))
+    if (states.some((s) => s.kind === 'differ')) return { kind: 'leaf', expr: e, differs: true }
+    const unknown: Res = { kind: 'leaf', expr: e, differs: false }
+    if (states.some((s) => s.kind === 'same')) return unknown
+    const range = states.find((s) => s.kind === 'range')
+    if (range !== undefined) return states.length === 1 ? inRange(e, range.lo, range.hi) ?? unknown : unknown
+    let pred = this.leaves.get(e)
+    if (pred === undefined) this.leaves.set(e, (pred = compileFilter(e, this.feed)))
+    let first: boolean | undefined
+    for (let i = 0; i < w.variants; i++) {
+      uses.forEach((u, k) => this.values.set(u.key, (states[k] as Extract<State, { kind: 'known' }>).value(i)))
+      const r = pred(null)
+      if (first === undefined) first = r
+      else if (r !== first) return unknown
+    }
+    return first!
+  }
+
+  private usesOf(e: Expr): readonly FieldUse[] {
+    let got = this.uses.get(e)
+    if (got === undefined) this.uses.set(e, (got = this.fieldsOf(e)))
+    return got
+  }
+
+  private fieldsOf(e: Expr): FieldUse[] {
+    const out: FieldUse[] = []
+    const walk = (x: Expr): void => {
+      switch (x.kind) {
+        case 'field': {
+          const ref = syscallResolver.bind(x.field, x.arg).ref
+          out.push({ key: x.arg === undefined ? x.field : x.field + '[' + x.arg + ']', name: ref.def.name, arg: ref.arg })
+          return
+        }
+        case 'and': case 'or': case 'transformer_list': x.children.forEach(walk); return
+        case 'not': walk(x.child); return
+        case 'transformer': x.values.forEach(walk); return
+        case 'unary': walk(x.left); return
+        case 'binary': walk(x.left); walk(x.right); return
+        default: return
+      }
+    }
+    walk(e)
+    return out
+  }
+
+  private extractor(u: FieldUse): (ev: SyscallEvent) => FieldValue {
+    let x = this.extractors.get(u.key)
+    if (x === undefined) {
+      const open = u.key.indexOf('[')
+      const name = open < 0 ? u.key : u.key.slice(0, open)
+      this.extractors.set(u.key, (x = syscallResolver.bind(name, open < 0 ? undefined : u.key.slice(open + 1, -1)).extract))
+    }
+    return x
+  }
+}
+
+/**
+ * A successful openat of an absolute path (of at most QUIET_PATH_MAX bytes, no NUL) that
+ * opened a file, by a thread the state knows (its comm is part of the key).
+ */
+function eligible(ev: SyscallEvent): boolean {
+  const v = ev.view
+  if (v.type !== OPENAT_X || v.nparams < 4 || v.paramLen(0) !== 8 || v.paramLen(3) !== 4) return false
+  if (ev.thread === null || ev.thread.comm === '' || ev.thread.comm.includes('/')) return false
+  const fd = v.i64(0)
+  const f = ev.fd
+  if (fd < 0 || f === null || f.fd !== fd || !f.isFile()) return false
+  const len = pathLength(v)
+  const nul = v.bytes(2).indexOf(0)
+  return len > 0 && len <= QUIET_PATH_MAX && v.buf[v.paramOffset(2)] === 0x2f && (nul < 0 || nul === len)
+}
+
+/** The name param's length without its terminating NUL. */
+function pathLength(v: EventView): number {
+  const n = v.paramLen(2)
+  return n > 0 && v.buf[v.paramOffset(2) + n - 1] === 0 ? n - 1 : n
+}
+
+const keyFlags = (v: EventView): number => (v.u32(3) & ~LATE_FLAGS) >>> 0
+
+/** `ev` with each setting of the late flag bits (the first is `ev` itself). */
+function lateVariants(ev: SyscallEvent, keyFlags: number): SyscallEvent[] {
+  const v = ev.view
+  const bytes = v.buf.slice(v.offset, v.offset + v.len)
+  const at = v.paramOffset(3) - v.offset
+  const out = [ev]
+  const actual = v.u32(3)
+  for (let bits = 0; bits < 8; bits++) {
+    const flags = (keyFlags | (bits & 1 ? O.F_CREATED : 0) | (bits & 2 ? O.FD_UPPER_LAYER : 0) | (bits & 4 ? O.FD_LOWER_LAYER : 0)) >>> 0
+    if (flags === actual) continue
+    const copy = bytes.slice()
+    new DataView(copy.buffer).setUint32(at, flags, true)
+    const c = new SyscallEvent(ev.state)
+    c.view = new EventView().reset(copy, 0)
+    c.num = ev.num
+    c.thread = ev.thread
+    c.fd = ev.fd
+    out.push(c)
+  }
+  return out
+}
+
+/** A check of one integer field known to lie in [lo, hi], when that decides it. */
+function inRange(e: Expr, lo: number, hi: number): boolean | undefined {
+  if (e.kind === 'unary') return e.op === 'exists' ? true : undefined
+  if (e.kind !== 'binary') return undefined
+  const texts = e.right.kind === 'value' ? [e.right.value] : e.right.kind === 'list' ? e.right.values : []
+  if (texts.length === 0 || !texts.every((s) => INT.test(s))) return undefined
+  const n = Number(texts[0])
+  switch (e.op) {
+    case '=': case '==':
+      return n < lo || n > hi ? false : lo === hi ? true : undefined
+    case '!=':
+      return n < lo || n > hi ? true : lo === hi ? false : undefined
+    case '<': return hi < n ? true : lo >= n ? false : undefined
+    case '<=': return hi <= n ? true : lo > n ? false : undefined
+    case '>': return lo > n ? true : hi <= n ? false : undefined
+    case '>=': return lo >= n ? true : hi < n ? false : undefined
+    case 'in': return texts.every((s) => Number(s) < lo || Number(s) > hi) ? false : undefined
+    default: return undefined
+  }
+}
+
+function sameValue(a: FieldValue, b: FieldValue): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  return a === b
+}
