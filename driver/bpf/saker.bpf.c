@@ -146,16 +146,6 @@ struct {
 	__type(value, __u8);
 } quiet_opens SEC(".maps");
 
-/* Threads renamed since their exec (prctl PR_SET_NAME, a write to /proc/<tid>/comm): their
- * comm is no longer the proc.name user space knows (libs reads it at exec and clone), so
- * their opens are never quiet. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u8);
-} renamed SEC(".maps");
-
 /* Set by user space before load: quiet opens are used at all (see src/sources/live/run.ts). */
 const volatile bool quiet_enabled = false;
 
@@ -205,6 +195,10 @@ struct quiet_fd {
 
 struct quiet_proc {
 	struct quiet_fd fds[QUIET_PER_PROC];
+	/* A thread was renamed since the exec (prctl PR_SET_NAME, a write to /proc/<tid>/comm):
+	 * its comm is no longer the proc.name user space knows (libs reads it at exec and clone),
+	 * so the process's opens are not quiet until its next exec. */
+	__u32 renamed;
 };
 
 struct {
@@ -248,7 +242,7 @@ static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_fla
 	struct task_struct *t = current_task();
 	__builtin_memcpy(key->comm, t->comm, SAKER_QUIET_COMM);
 	struct file *f = 0;
-	if (fits && key->path[0] == '/' && !bpf_task_storage_get(&renamed, t, 0, 0) && quiet_key(s, key)) {
+	if (fits && key->path[0] == '/' && quiet_key(s, key)) {
 		f = fd_file(fd);
 		if (f && (f->f_inode->i_mode & K_S_IFMT) == K_S_IFDIR)
 			f = 0;
@@ -256,6 +250,8 @@ static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_fla
 	struct quiet_proc *q = quiet_proc_of(t, f ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!q)
 		return false;
+	if (q->renamed)
+		f = 0;
 	/* the fd number is this file's now, whatever an entry said */
 	int i = quiet_entry(q, fd);
 	if (i >= 0)
@@ -2077,13 +2073,14 @@ static __always_inline bool kernel_thread(struct task_struct *t)
 	return t->flags & K_PF_KTHREAD;
 }
 
-/* exec closed the O_CLOEXEC fds: their entries go; and the thread's comm is its new image's. */
+/* exec closed the O_CLOEXEC fds: their entries go; and the process is its new image, with
+ * one thread named after it. */
 static __always_inline void quiet_exec(void)
 {
-	bpf_task_storage_delete(&renamed, current_task());
 	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
 	if (!q)
 		return;
+	q->renamed = 0;
 	for (int i = 0; i < QUIET_PER_PROC; i++) {
 		struct quiet_fd *e = &q->fds[i];
 		if (e->file && (__u64)fd_file(e->fd) != e->file)
@@ -2183,8 +2180,11 @@ int BPF_PROG(sched_fork_2, struct task_struct *parent, struct task_struct *child
 SEC("tp_btf/task_rename")
 int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
 {
-	if (quiet_enabled && !BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
-		bpf_task_storage_get(&renamed, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!quiet_enabled || BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
+		return 0;
+	struct quiet_proc *q = quiet_proc_of(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (q)
+		q->renamed = 1;
 	return 0;
 }
 
