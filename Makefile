@@ -4,7 +4,7 @@ SHELL := /bin/bash
 Q := $(if $(V),,@)
 
 SHARED ?= ../shared
-TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json package.json
+TS_SOURCES := $(shell find src test bench -name '*.ts' 2>/dev/null) tsconfig.json package.json scripts/bundle.mjs
 
 .PHONY: help deps build driver run test bench clean
 
@@ -23,6 +23,8 @@ build: dist/.built driver ## compile the TypeScript sources and the eBPF driver;
 dist/.built: node_modules/.installed $(TS_SOURCES)
 	@echo "  TSC     dist/"
 	$(Q)rm -rf dist && npx tsc -p tsconfig.json
+	@echo "  BUNDLE  dist/saker.cjs"
+	$(Q)node scripts/bundle.mjs
 	$(Q)touch $@
 
 driver: node_modules/.installed ## build the eBPF probe and its Node-API addon (driver/build)

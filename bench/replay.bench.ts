@@ -47,6 +47,12 @@ function timed(cmd: string, args: string[]): { wall: number; rssMb: number; stdo
   return { wall: wall!, rssMb: rss! / 1024, stdout: out.stdout }
 }
 
+// bin/saker runs dist/saker.cjs only when it is newer than dist/src (see bin/saker)
+const bundle = path.join(root, 'dist/saker.cjs')
+if (!fs.existsSync(bundle) || fs.statSync(bundle).mtimeMs < fs.statSync(path.join(root, 'dist/src/cli/main.js')).mtimeMs) {
+  console.log('note: dist/saker.cjs is missing or older than dist/src: bin/saker loads the ES modules (make build, or node scripts/bundle.mjs after tsc)')
+}
+
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saker-bench-'))
 try {
   const big = path.join(dir, 'big.scap')

@@ -422,5 +422,7 @@ function supportInfo(config: SakerConfig, engine: Engine): object {
   }
 }
 
-const code = await main(process.argv.slice(2))
-process.exitCode = code
+// not a top-level await: scripts/bundle.mjs makes a CommonJS file of the CLI, which has none
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

@@ -73,6 +73,12 @@ export interface CompileOptions<E = unknown> {
  */
 export class SharedChecks<E> {
   readonly byKey = new Map<string, Predicate<E>>()
+  /**
+   * The checks and and/or whose compilation gave no warning, by key: a later use (a macro in
+   * rule after rule) takes the predicate without compiling again, which would give no warning
+   * and no error either (a key names the fields, operators and values of its checks).
+   */
+  readonly clean = new Map<string, Predicate<E>>()
   /** Each node's key (null: not shared), computed once per AST node. */
   readonly keys = new WeakMap<Expr, string | null>()
   /** Short ids for the keys, so that an and/or key names its children without their text. */
@@ -286,19 +292,23 @@ class Compiler<E> {
     switch (e.kind) {
       case 'and':
       case 'or': {
-        const ps = e.children.map((c) => this.node(c))
         const shared = this.opts.shared
-        const key = shared === undefined || ps.length < 2 ? null : this.keyOf(e, shared)
+        const key = shared === undefined || e.children.length < 2 ? null : this.keyOf(e, shared)
+        const reused = this.reused(key)
+        if (reused !== undefined) return reused
+        const warned = this.opts.warnings?.length
+        const ps = e.children.map((c) => this.node(c))
         if (key === null) {
           if (ps.length === 1) return ps[0]!
           return planned(e.kind === 'and' ? this.and(ps) : this.or(ps), { kind: e.kind, children: ps.map(planOf), shared: false })
         }
         // compiled all the same (its errors and warnings belong to this use), then shared
-        const known = shared!.byKey.get(key)
-        if (known !== undefined) return known
-        const once = planned(memoizedJunction(e.kind === 'and', ps, shared!.stamp), { kind: e.kind, children: ps.map(planOf), shared: true })
-        shared!.byKey.set(key, once)
-        return once
+        let once = shared!.byKey.get(key)
+        if (once === undefined) {
+          once = planned(memoizedJunction(e.kind === 'and', ps, shared!.stamp), { kind: e.kind, children: ps.map(planOf), shared: true })
+          shared!.byKey.set(key, once)
+        }
+        return this.keepIfClean(key, warned, once)
       }
       case 'not': {
         const p = this.node(e.child)
@@ -306,8 +316,12 @@ class Compiler<E> {
       }
       case 'unary':
       case 'binary': {
+        const key = this.opts.shared === undefined ? null : this.keyOf(e, this.opts.shared)
+        const reused = this.reused(key)
+        if (reused !== undefined) return reused
+        const warned = this.opts.warnings?.length
         const check = this.wrap(e.pos, () => (e.kind === 'unary' ? this.unary(e.left, e.op) : this.binary(e.left, e.op, e.right, e.right.pos)))
-        return plans.has(check) ? check : planned(check, { kind: 'check', fn: check })
+        return this.keepIfClean(key, warned, plans.has(check) ? check : planned(check, { kind: 'check', fn: check }))
       }
       case 'identifier':
         throw new CompileError("filter error: unexpected identifier '" + e.name + "'", e.pos)
@@ -324,6 +338,17 @@ class Compiler<E> {
       default:
         throw new CompileError('filter error: unexpected ' + e.kind + ' expression where a check is expected', e.pos)
     }
+  }
+
+  /** The predicate an earlier compilation of the same key gave with no warning (see SharedChecks.clean). */
+  private reused(key: string | null): Predicate<E> | undefined {
+    return key === null || this.opts.warnings === undefined ? undefined : this.opts.shared!.clean.get(key)
+  }
+
+  /** Keeps `p` for reuse when compiling it added no warning to the `warned` there were. */
+  private keepIfClean(key: string | null, warned: number | undefined, p: Predicate<E>): Predicate<E> {
+    if (key !== null && warned !== undefined && this.opts.warnings!.length === warned) this.opts.shared!.clean.set(key, p)
+    return p
   }
 
   /** The text that identifies a check (null: never shared); and/or name their children by id. */

@@ -4,18 +4,22 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { FieldBinding, FieldResolver } from '../../src/fields/binding.js'
 import { compileFilter, SharedChecks } from '../../src/filter/compile.js'
+import type { CompileWarning } from '../../src/filter/compile.js'
 import { parseCondition } from '../../src/filter/parser.js'
 import { resolver, type TestEvent } from './helpers.js'
 
-/** The test resolver, counting the extractions of each field. */
-function countingResolver(): { resolver: FieldResolver<TestEvent>; reads: Map<string, number> } {
+/** The test resolver, counting the extractions and the bindings (compilations) of each field. */
+function countingResolver(): { resolver: FieldResolver<TestEvent>; reads: Map<string, number>; binds: Map<string, number> } {
   const reads = new Map<string, number>()
+  const binds = new Map<string, number>()
   return {
     reads,
+    binds,
     resolver: {
       source: 'syscall',
       bind(name: string, arg: string | undefined): FieldBinding<TestEvent> {
         const b = resolver.bind(name, arg)
+        binds.set(name, (binds.get(name) ?? 0) + 1)
         return { ref: b.ref, extract: (ev) => (reads.set(name, (reads.get(name) ?? 0) + 1), b.extract(ev)) }
       },
     },
@@ -75,6 +79,36 @@ describe('shared checks', () => {
     const b: TestEvent = { ...a, 'evt.type': 'close' }
     assert.equal(filters[0]!(a), true)
     assert.equal(filters[0]!(b), false)
+  })
+
+  it('compile a check or and/or met before without a warning only once, and give its predicate again', () => {
+    const { resolver: r, binds } = countingResolver()
+    const shared = new SharedChecks(stampOf)
+    const warnings: CompileWarning[] = []
+    const filters = CONDITIONS.map((c) => compileFilter(parseCondition(c), r, { shared, warnings }))
+    assert.deepEqual(warnings, [])
+    // OPEN_READ is in the three conditions; fd.name is read by two different checks
+    assert.equal(binds.get('fd.num'), 1)
+    assert.equal(binds.get('fd.name'), 2)
+    assert.equal(compileFilter(parseCondition('proc.name = bash'), r, { shared, warnings }), compileFilter(parseCondition('proc.name=bash'), r, { shared, warnings }))
+    const ev: TestEvent = { 'evt.num': 1, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
+    assert.deepEqual(filters.map((f) => f(ev)), [true, false, false])
+  })
+
+  it('compile again, with its warnings at each use, what warned, and throw the errors of each use', () => {
+    const shared = new SharedChecks(stampOf)
+    const warnings: CompileWarning[] = []
+    // a value that names a field: Falco warns that it may be a field misused as a value
+    const warns = '(proc.name = proc.pname and fd.num >= 0)'
+    compileFilter(parseCondition(`${warns} and evt.type = open`), resolver, { shared, warnings })
+    compileFilter(parseCondition(`proc.tty = 0 or ${warns}`), resolver, { shared, warnings })
+    assert.deepEqual(warnings.map((w) => [w.message, w.pos.col]), [
+      ["'proc.pname' may be a valid field misused as a const string value", 14],
+      ["'proc.pname' may be a valid field misused as a const string value", 30],
+    ])
+    for (let i = 0; i < 2; i++) {
+      assert.throws(() => compileFilter(parseCondition('evt.type = open and (proc.tty = 0 or proc.nope = 1)'), resolver, { shared, warnings }), /nonexistent field proc\.nope/)
+    }
   })
 
   it('never share checks that read a field keeping state per use', () => {
