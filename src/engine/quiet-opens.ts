@@ -1,29 +1,23 @@
 // Which successful openat calls the probe may keep to itself ("quiet opens"): neither the
-// openat exit nor the later close of its fd reaches user space. A key (the raw path and the
-// flags, less the three bits the probe learns only from the opened file) is quiet when no
-// enabled rule can tell: the alerts, and what they print, must be those of the full stream.
+// openat exit nor the later close of its fd reaches user space. A key (the raw path, the flags
+// less the three bits the probe learns only from the opened file, and the thread's comm) is
+// quiet when no enabled rule can tell: the alerts, and what they print, must be those of the
+// full stream. Any other event that names a quiet fd (fchmod, dup, a dirfd...) comes after the
+// openat the probe held back (driver/bpf/saker.bpf.c quiet_uses), so the state has the fd's
+// entry whenever such an event is matched; only two kinds of events go unseen.
 //
-// Every rule's condition (macros and exceptions inlined) is evaluated partially, with
-// Kleene's three values: a check whose fields all have a known value gets its real result
-// (the check compiled alone, fed those values), any other check stays in the residual
-// expression. Three kinds of later events are looked at, for each event type a rule can
-// match:
+// Every rule's condition (macros and exceptions inlined) is evaluated with Kleene's three
+// values: a check whose fields all have a known value gets its real result (the check
+// compiled alone, fed those values), any other check is unknown. For each event type a rule
+// can match, it must be false:
 //
-// - an openat exit with the same key (any process, any fd, even one whose thread or fd table
-//   is full, so that it gets no entry): its residual must be false;
-// - the close of the quiet fd, which is not sent: false too, with the fd fields the openat
-//   gave; it must also be false without the fd entry, for the close of a copy (dup) is sent;
-// - any other event that can name the quiet fd (as its fd, a dirfd or an fd param): it is
-//   sent, but Saker's fd table has no entry for the fd. The residuals with the entry and
-//   without it must be the same expression (or both false), with no check left that reads a
-//   field whose value the entry changes, and an alert that can fire must print no such field.
-//   Falco's rules fail this for every key: a failed openat or linkat relative to the quiet fd
-//   gets its path from the entry, and fchmod prints %evt.arg.fd. Hence `openSentOnUse`: a
-//   probe that sends the open before any event naming its fd leaves only the first two kinds.
+// - on an openat exit with the same key (any process of that comm, any fd, even one whose
+//   thread or fd table is full, so that it gets no entry);
+// - on the close of the quiet fd, with the fd fields the openat gave, and without the fd
+//   entry (the close of a copy the state has no entry for).
 //
 // A rule that reads the fd table as a whole (proc.fdopencount...) blocks every key.
 import { EventView } from '../events/event.js'
-import { PT } from '../events/param-types.js'
 import { EF, EVENTS, PPME } from '../events/table.js'
 import type { Expr } from '../filter/ast.js'
 import { compileFilter } from '../filter/compile.js'
@@ -35,8 +29,6 @@ import type { CompiledRule } from '../rules/compiler.js'
 import { SyscallEvent } from '../sources/syscall/event.js'
 import { typecharFromEvent } from '../sources/syscall/extract-fd.js'
 import { syscallResolver } from '../sources/syscall/extractors.js'
-import { tableParamIndex } from '../sources/syscall/render.js'
-import { MODERN } from '../state/args.js'
 import { O } from '../state/constants.js'
 import { QUIET_PATH_MAX } from '../sources/live/layout.js'
 
@@ -56,16 +48,6 @@ const CACHE_MAX = 16384
 const LATE_FLAGS = O.F_CREATED | O.FD_UPPER_LAYER | O.FD_LOWER_LAYER
 const OPENAT_X = PPME.SYSCALL_OPENAT_2_X
 const FD_EVENT = EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD
-/** Exit types (modern codes) whose parser copies the entry of the fd they name into a new fd. */
-const COPIES_FD: ReadonlySet<number> = new Set([
-  PPME.SYSCALL_DUP_1_X, PPME.SYSCALL_DUP2_X, PPME.SYSCALL_DUP3_X, PPME.SYSCALL_FCNTL_X, PPME.SYSCALL_PIDFD_GETFD_X,
-])
-const copiesFd = (type: number): boolean => COPIES_FD.has(MODERN[type] ?? type)
-/** Exit types whose fd.name, without an fd entry, comes from their params (extract_fdname_from_event). */
-const NAME_FROM_PARAMS: ReadonlySet<number> = new Set([
-  PPME.SYSCALL_OPEN_X, PPME.SOCKET_ACCEPT_5_X, PPME.SOCKET_ACCEPT4_6_X, PPME.SYSCALL_CREAT_X, PPME.SOCKET_CONNECT_X,
-  PPME.SYSCALL_OPENAT_2_X, PPME.SYSCALL_OPENAT2_X, PPME.SYSCALL_OPEN_BY_HANDLE_AT_X,
-])
 /** Fields that read the whole fd table (or fds 0-2): any rule reading one blocks every key. */
 const WHOLE_TABLE: ReadonlySet<string> = new Set([
   'proc.fdopencount', 'proc.fdusage', 'proc.ppid.duration', 'fd.types', 'proc.stdin.type', 'proc.stdout.type',
@@ -91,8 +73,6 @@ const ENTRY_FIELDS: ReadonlySet<string> = new Set([
 /** fd fields that, with no fd entry, are read from the event (the others are then missing). */
 const EVENT_FALLBACK: ReadonlySet<string> = new Set(['fd.name', 'fd.nameraw', 'fd.directory', 'fd.typechar', 'fd.containername', 'fd.containerdirectory'])
 const NEEDS_ENTRY: ReadonlySet<string> = new Set([...ENTRY_FIELDS].filter((f) => !EVENT_FALLBACK.has(f)))
-/** evt fields that read the event's fd entry. */
-const EVT_FROM_FD = /^evt\.(category|buflen|count\.error|is_syslog)/
 const INT = /^-?\d+$/
 
 /** A field as a check or an output names it, resolved. */
@@ -104,19 +84,15 @@ interface FieldUse {
   readonly arg: string | undefined
 }
 
-/** What one of the worlds compared knows about a field. */
+/** What a world knows about a field. */
 type State =
-  /** unknown, and the same in the worlds compared */
-  | { readonly kind: 'same' }
-  /** unknown, and may differ between the worlds */
-  | { readonly kind: 'differ' }
+  | { readonly kind: 'unknown' }
   /** known: its value in each variant of the key's flags */
   | { readonly kind: 'known'; readonly value: (variant: number) => FieldValue }
   /** an integer in [lo, hi], nothing more */
   | { readonly kind: 'range'; readonly lo: number; readonly hi: number }
 
-const SAME: State = { kind: 'same' }
-const DIFFER: State = { kind: 'differ' }
+const UNKNOWN: State = { kind: 'unknown' }
 const known = (v: FieldValue): State => ({ kind: 'known', value: () => v })
 const KNOWN_NONE = known(undefined)
 
@@ -138,59 +114,28 @@ function noThread(w: World): World {
   return { variants: w.variants, state: (u) => (u.name.startsWith('fd.') || u.name === 'evt.abspath' ? KNOWN_NONE : w.state(u)) }
 }
 
-/** A residual: a truth value, or what is left to decide it. */
-type Res = boolean | ResNode
-type ResNode =
-  | { readonly kind: 'and' | 'or'; readonly children: readonly Res[] }
-  | { readonly kind: 'not'; readonly child: Res }
-  | { readonly kind: 'leaf'; readonly expr: Expr; readonly differs: boolean }
+/** Kleene's truth values: undefined is unknown. */
+type Tri = boolean | undefined
 
-function sameRes(a: Res, b: Res): boolean {
-  if (typeof a === 'boolean' || typeof b === 'boolean') return a === b
-  if (a.kind !== b.kind) return false
-  if (a.kind === 'leaf') return a.expr === (b as typeof a).expr
-  if (a.kind === 'not') return sameRes(a.child, (b as typeof a).child)
-  const bc = (b as typeof a).children
-  return a.children.length === bc.length && a.children.every((c, i) => sameRes(c, bc[i]!))
-}
-
-function differs(r: Res): boolean {
-  if (typeof r === 'boolean') return false
-  if (r.kind === 'leaf') return r.differs
-  if (r.kind === 'not') return differs(r.child)
-  return r.children.some(differs)
-}
-
-/** How a later event of a type can meet the quiet fd. */
+/** How a later event of a type can meet the quiet fd while it is not sent. */
 const enum Meets {
-  /** it cannot: nothing it reads depends on the fd */
+  /** it cannot */
   Never,
-  /** an openat with the key; an openat or openat2 relative to the quiet fd */
+  /** an openat with the key */
   Openat,
   /** a close of the fd (not sent) or of a copy of it (sent) */
   Close,
-  /** an event whose fd is the quiet fd, sent without its entry */
-  Fd,
-  /** an event with the quiet fd in some fd param (not its own fd) */
-  Param,
-}
-
-/** Whether a param of this type shows an fd table entry when rendered. */
-function fdParam(type: number, dirfd: number | undefined): boolean {
-  return type === PT.FD || type === PT.FD32 || type === PT.FDLIST || type === PT.DYN || (type === PT.FSRELPATH && dirfd !== undefined)
 }
 
 function meets(type: number): Meets {
   const info = EVENTS[type]
   if (info === undefined) return Meets.Never
-  if (type === OPENAT_X || type === PPME.SYSCALL_OPENAT2_X) return Meets.Openat
-  if ((info.flags & EF.DESTROYS_FD) !== 0) return Meets.Close
-  if ((info.flags & (EF.USES_FD | EF.READS_FROM_FD | EF.WRITES_TO_FD)) !== 0 || copiesFd(type)) return Meets.Fd
-  return info.params.some((p) => fdParam(p.type, p.dirfd)) ? Meets.Param : Meets.Never
+  if (type === OPENAT_X) return Meets.Openat
+  return (info.flags & EF.DESTROYS_FD) !== 0 ? Meets.Close : Meets.Never
 }
 
 export class QuietOpens {
-  private readonly rules: readonly { readonly rule: CompiledRule; readonly types: readonly number[]; readonly output: readonly FieldUse[] }[]
+  private readonly rules: readonly { readonly rule: CompiledRule; readonly types: readonly number[] }[]
   /** Flags → name → the blocker (null: quiet). */
   private readonly decisions = new Map<number, Map<string, string | null>>()
   private decided = 0
@@ -202,19 +147,11 @@ export class QuietOpens {
   private readonly feed: FieldResolver<unknown>
   /** A rule that reads the whole fd table, when one does. */
   private readonly wholeTable: string | null
-  /** The residual of each (rule, type) without the fd entry: it depends on no key. */
-  private readonly missing = new Map<string, Res>()
-  private readonly openSentOnUse: boolean
+  /** Each (rule, close type) on a close without the fd entry: it depends on no key. */
+  private readonly missing = new Map<string, Tri>()
 
-  /**
-   * @param rules the enabled rules of the syscall source
-   * @param opts.openSentOnUse the probe sends a quiet open's openat exit (as the process using
-   *   the fd), and from then on its close, before any event it sends that names the fd (as fd,
-   *   dirfd or any fd param, in the opener or a process that inherited the fd): only the opens
-   *   and the closes of fds never named go unseen
-   */
-  constructor(rules: readonly CompiledRule[], opts: { readonly openSentOnUse?: boolean } = {}) {
-    this.openSentOnUse = opts.openSentOnUse ?? false
+  /** @param rules the enabled rules of the syscall source */
+  constructor(rules: readonly CompiledRule[]) {
     const values = this.values
     // a check compiled alone reads its fields from `values`: the same operators, value parsing
     // and missing-value rules as the rule's own compiled check
@@ -227,12 +164,15 @@ export class QuietOpens {
       isField: syscallResolver.isField?.bind(syscallResolver),
     }
     this.rules = rules.map((rule) => {
-      const output = [rule.formatter, ...rule.extraFields.values()].flatMap((f) => f.fieldNames.flatMap((n) => this.fieldsOf(parseFieldOrTransformer(n).expr)))
       const all = rule.evttypes === 'all' ? EVENTS.map((_, t) => t) : [...rule.evttypes]
-      return { rule, types: all.filter((t) => meets(t) !== Meets.Never), output }
+      return { rule, types: all.filter((t) => meets(t) !== Meets.Never) }
     })
-    const whole = this.rules.find((r) => [...this.usesOf(r.rule.condition), ...r.output].some((u) => WHOLE_TABLE.has(u.name)))
-    this.wholeTable = whole === undefined ? null : whole.rule.name
+    // quiet fds are not in the state's fd table: counts and the like would differ on any event
+    const readsTable = (rule: CompiledRule): boolean => {
+      const output = [rule.formatter, ...rule.extraFields.values()].flatMap((f) => f.fieldNames.flatMap((n) => this.fieldsOf(parseFieldOrTransformer(n).expr)))
+      return [...this.usesOf(rule.condition), ...output].some((u) => WHOLE_TABLE.has(u.name))
+    }
+    this.wholeTable = rules.find(readsTable)?.name ?? null
   }
 
   /**
@@ -276,34 +216,22 @@ export class QuietOpens {
   private decide(ev: SyscallEvent, flags: number): string | null {
     if (this.wholeTable !== null) return `rule '${this.wholeTable}' reads the whole fd table`
     const self = this.selfWorld(ev, flags)
-    for (const { rule, types, output } of this.rules) {
+    for (const { rule, types } of this.rules) {
       for (const t of types) {
-        const why = this.check(rule, t, output, ev, self)
+        const why = this.check(rule, t, ev, self)
         if (why !== null) return `rule '${rule.name}' on ${EVENTS[t]!.name}${(t & 1) === 0 ? ' enter' : ''}: ${why}`
       }
     }
     return null
   }
 
-  /** Why rule R on events of type `t` can tell the key's opens apart, or null. */
-  private check(rule: CompiledRule, t: number, output: readonly FieldUse[], ev: SyscallEvent, self: World): string | null {
-    const m = meets(t)
-    if (t === OPENAT_X && !this.never(rule, [self, noEntry(self), noThread(self)])) return 'it can match the open itself'
-    if (m === Meets.Close) {
-      const entry = this.entryWorld(t, ev)
-      if (!this.never(rule, [entry, noThread(entry)])) return 'it can match the close that is not sent'
-      // a close with no entry: of a quiet fd that a full fd table left out, or of a copy (sent)
-      if (this.missingRes(rule, t) !== false) return 'it can match the close of the fd without its entry'
-      return null
-    }
-    if (this.openSentOnUse) return null
-    const withEntry = m === Meets.Fd ? this.eval(rule.condition, this.entryWorld(t, ev)) : null
-    const without = this.missingRes(rule, t)
-    if (withEntry !== null && withEntry === false && without === false) return null
-    if (withEntry !== null && !sameRes(withEntry, without)) return 'the fd entry changes what it matches'
-    if (differs(without)) return 'it reads a field the fd entry changes'
-    const world = this.missingWorld(t)
-    if (without !== false && output.some((u) => this.depends(u, t, world, ev))) return 'its output prints a field the fd entry changes'
+  /** Why rule R on events of type `t` (an openat or a close) can tell the key's opens apart, or null. */
+  private check(rule: CompiledRule, t: number, ev: SyscallEvent, self: World): string | null {
+    if (t === OPENAT_X) return this.never(rule, [self, noEntry(self), noThread(self)]) ? null : 'it can match the open itself'
+    const entry = this.entryWorld(t, ev)
+    if (!this.never(rule, [entry, noThread(entry)])) return 'it can match the close that is not sent'
+    // a close with no entry: of a quiet fd that a full fd table left out, or of a copy (sent)
+    if (this.missingRes(rule, t) !== false) return 'it can match the close of the fd without its entry'
     return null
   }
 
@@ -312,22 +240,10 @@ export class QuietOpens {
     return worlds.every((w) => this.eval(rule.condition, w) === false)
   }
 
-  private depends(u: FieldUse, t: number, without: World, ev: SyscallEvent): boolean {
-    const b = without.state(u)
-    if (meets(t) !== Meets.Fd) return b.kind === 'differ'
-    const a = this.entryWorld(t, ev).state(u)
-    if (a.kind === 'same' && b.kind === 'same') return false
-    return !(a.kind === 'known' && b.kind === 'known' && sameValue(a.value(0), b.value(0)))
-  }
-
-  private missingRes(rule: CompiledRule, t: number): Res {
+  private missingRes(rule: CompiledRule, t: number): Tri {
     const id = rule.id + ':' + t
-    let r = this.missing.get(id)
-    if (r === undefined) {
-      r = this.eval(rule.condition, this.missingWorld(t))
-      this.missing.set(id, r)
-    }
-    return r
+    if (!this.missing.has(id)) this.missing.set(id, this.eval(rule.condition, this.missingWorld(t)))
+    return this.missing.get(id)
   }
 
   // ---- worlds -------------------------------------------------------------------------------
@@ -349,17 +265,17 @@ export class QuietOpens {
             return from(u)
           case 'evt.arg':
           case 'evt.rawarg':
-            return u.arg !== undefined && KEY_PARAMS.has(u.arg) ? from(u) : SAME
+            return u.arg !== undefined && KEY_PARAMS.has(u.arg) ? from(u) : UNKNOWN
           // with O_CREAT or O_TMPFILE, it reads the mode param, which the key does not hold
           case 'evt.is_open_exec':
-            return (flags & (O.CREAT | O.TMPFILE)) === 0 ? from(u) : SAME
+            return (flags & (O.CREAT | O.TMPFILE)) === 0 ? from(u) : UNKNOWN
           case 'fd.num':
           case 'evt.rawres':
             return { kind: 'range', lo: 0, hi: Infinity }
           case 'evt.num':
             return { kind: 'range', lo: 1, hi: Infinity }
           default:
-            return SAME
+            return UNKNOWN
         }
       },
     }
@@ -373,123 +289,70 @@ export class QuietOpens {
         if (!u.name.startsWith('fd.')) return this.common(u, t)
         if ((EVENTS[t]!.flags & FD_EVENT) === 0) return KNOWN_NONE
         if (ENTRY_FIELDS.has(u.name)) return known(this.extractor(u)(ev))
-        return u.name === 'fd.num' || u.name === 'fd.uid' ? this.fdNum(t) : DIFFER
+        return UNKNOWN
       },
     }
   }
 
-  /** An event of type `t` that names the quiet fd, with no entry for it. */
+  /** A close (type `t`) of the quiet fd, with no entry for it. */
   private missingWorld(t: number): World {
-    const m = meets(t)
     return {
       variants: 1,
       state: (u) => {
-        if (m === Meets.Openat) return this.failedOpen(u, t)
         if (!u.name.startsWith('fd.')) return this.common(u, t)
-        if (m === Meets.Param) return u.name === 'fd.types' ? DIFFER : SAME
         if ((EVENTS[t]!.flags & FD_EVENT) === 0) return KNOWN_NONE
-        if (u.name === 'fd.num' || u.name === 'fd.uid') return this.fdNum(t)
+        if (u.name === 'fd.num' || u.name === 'fd.uid') return UNKNOWN
         if (!EVENT_FALLBACK.has(u.name)) return KNOWN_NONE
         if (u.name === 'fd.typechar') return known(typecharFromEvent(t))
-        if (u.name === 'fd.containername' || u.name === 'fd.containerdirectory') return DIFFER
-        // extract_fdname_from_event: nothing for an enter event, the params for a few exits, else ''
+        if (u.name === 'fd.containername' || u.name === 'fd.containerdirectory') return UNKNOWN
+        // extract_fdname_from_event: nothing for an enter event, else '' for a close
         if ((t & 1) === 0) return KNOWN_NONE
-        if (NAME_FROM_PARAMS.has(t)) return DIFFER
         return known(u.name === 'fd.directory' ? '/' : '')
       },
     }
   }
 
-  /**
-   * An openat or openat2 whose dirfd is the quiet fd, with a relative path (else the dirfd
-   * plays no part): it fails, for the quiet fd is no directory. Its fd.name is built on the
-   * dirfd's entry.
-   */
-  private failedOpen(u: FieldUse, t: number): State {
-    switch (u.name) {
-      case 'fd.num':
-      case 'evt.rawres':
-        return { kind: 'range', lo: -Infinity, hi: -1 }
-      case 'evt.failed':
-        return known(true)
-      case 'fd.name':
-      case 'fd.directory':
-      case 'fd.filename':
-      case 'fd.containername':
-      case 'fd.containerdirectory':
-      case 'fd.types':
-        return DIFFER
-      default:
-        return this.common(u, t)
-    }
-  }
-
-  /** fd.num and fd.uid: the thread's last event fd, which dup and fcntl set from the entry they copy. */
-  private fdNum(t: number): State {
-    return copiesFd(t) ? DIFFER : SAME
-  }
-
-  /** A non-fd field on an event of type `t` that names the quiet fd. */
+  /** A non-fd field on a close (type `t`): its type and direction, nothing else. */
   private common(u: FieldUse, t: number): State {
-    const info = EVENTS[t]!
-    switch (u.name) {
-      case 'evt.type':
-        return t === PPME.GENERIC_X || t === PPME.ASYNCEVENT_E ? SAME : known(info.name)
-      case 'evt.dir':
-        return known((t & 1) === 0 ? '>' : '<')
-      case 'evt.args':
-      case 'evt.info':
-      case 'evt.abspath':
-        return info.params.some((p) => fdParam(p.type, p.dirfd)) ? DIFFER : SAME
-      case 'evt.arg': {
-        if (u.arg === undefined) return SAME
-        const i = INT.test(u.arg) ? Number(u.arg) : tableParamIndex(t, u.arg)
-        const p = info.params[i]
-        return p !== undefined && fdParam(p.type, p.dirfd) ? DIFFER : SAME
-      }
-      default:
-        if (u.name.startsWith('fs.path.') || u.name.startsWith('fdlist.') || WHOLE_TABLE.has(u.name)) return DIFFER
-        if (EVT_FROM_FD.test(u.name)) return meets(t) === Meets.Fd || meets(t) === Meets.Close ? DIFFER : SAME
-        return SAME
-    }
+    if (u.name === 'evt.type') return known(EVENTS[t]!.name)
+    if (u.name === 'evt.dir') return known((t & 1) === 0 ? '>' : '<')
+    return UNKNOWN
   }
 
   // ---- partial evaluation ---------------------------------------------------------------------
 
-  private eval(e: Expr, w: World): Res {
+  private eval(e: Expr, w: World): Tri {
     switch (e.kind) {
       case 'and':
       case 'or': {
+        // Kleene: a false child decides an and, a true one an or; else unknown stays unknown
         const stop = e.kind === 'or'
-        const rest: Res[] = []
+        let unknown = false
         for (const c of e.children) {
           const r = this.eval(c, w)
           if (r === stop) return stop
-          if (r !== !stop) rest.push(r)
+          if (r === undefined) unknown = true
         }
-        if (rest.length === 0) return !stop
-        return rest.length === 1 ? rest[0]! : { kind: e.kind, children: rest }
+        return unknown ? undefined : !stop
       }
       case 'not': {
         const r = this.eval(e.child, w)
-        return typeof r === 'boolean' ? !r : { kind: 'not', child: r }
+        return r === undefined ? undefined : !r
       }
       case 'unary':
       case 'binary':
         return this.leaf(e, w)
       default:
-        return { kind: 'leaf', expr: e, differs: true }
+        return undefined
     }
   }
 
-  private leaf(e: Expr, w: World): Res {
+  private leaf(e: Expr, w: World): Tri {
     const uses = this.usesOf(e)
     const states = uses.map((u) => w.state(u))
-    if (states.some((s) => s.kind === 'differ')) return { kind: 'leaf', expr: e, differs: true }
-    const unknown: Res = { kind: 'leaf', expr: e, differs: false }
-    if (states.some((s) => s.kind === 'same')) return unknown
+    if (states.some((s) => s.kind === 'unknown')) return undefined
     const range = states.find((s) => s.kind === 'range')
-    if (range !== undefined) return states.length === 1 ? inRange(e, range.lo, range.hi) ?? unknown : unknown
+    if (range !== undefined) return states.length === 1 ? inRange(e, range.lo, range.hi) : undefined
     let pred = this.leaves.get(e)
     if (pred === undefined) this.leaves.set(e, (pred = compileFilter(e, this.feed)))
     let first: boolean | undefined
@@ -497,9 +360,9 @@ export class QuietOpens {
       uses.forEach((u, k) => this.values.set(u.key, (states[k] as Extract<State, { kind: 'known' }>).value(i)))
       const r = pred(null)
       if (first === undefined) first = r
-      else if (r !== first) return unknown
+      else if (r !== first) return undefined
     }
-    return first!
+    return first
   }
 
   private usesOf(e: Expr): readonly FieldUse[] {
@@ -605,9 +468,4 @@ function inRange(e: Expr, lo: number, hi: number): boolean | undefined {
     case 'in': return texts.every((s) => Number(s) < lo || Number(s) > hi) ? false : undefined
     default: return undefined
   }
-}
-
-function sameValue(a: FieldValue, b: FieldValue): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
-  return a === b
 }

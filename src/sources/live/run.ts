@@ -173,7 +173,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   log.log('info', `The chosen syscall buffer dimension is: ${BUF_SIZE_PRESETS[mebpf.buf_size_preset]} bytes (${BUF_SIZE_PRESETS[mebpf.buf_size_preset]! >> 20} MBs)`)
   log.log('info', "Opening 'syscall' source with modern BPF probe.")
   log.log('info', `One ring buffer shared by all CPUs: ${ringBytes >> 20} MiB (the size of the buffers cpus_for_each_buffer=${mebpf.cpus_for_each_buffer} would make)`)
-  const quiet = (opts.writeCapture ?? '') === '' && !config.capture.enabled ? new QuietOpens(ruleset.enabledRules, { openSentOnUse: true }) : null
+  const quiet = (opts.writeCapture ?? '') === '' && !config.capture.enabled ? new QuietOpens(ruleset.enabledRules) : null
   let live: LiveSource
   try {
     // nothing selected until the state is seeded (Falco's start_capture comes after its
