@@ -44,6 +44,8 @@ export interface QuietKey {
 
 /** Decisions kept (per key) before the cache starts over. */
 const CACHE_MAX = 16384
+/** Time new keys may take, per second (ms): 2% of a core. */
+const BUDGET_MS = 20
 /** The flag bits a key leaves out: the probe knows them only once the file is open. */
 const LATE_FLAGS = O.F_CREATED | O.FD_UPPER_LAYER | O.FD_LOWER_LAYER
 const OPENAT_X = PPME.SYSCALL_OPENAT_2_X
@@ -149,9 +151,17 @@ export class QuietOpens {
   private readonly wholeTable: string | null
   /** Each (rule, close type) on a close without the fd entry: it depends on no key. */
   private readonly missing = new Map<string, Tri>()
+  /** Each (rule, type)'s condition with its checks of the event type and direction decided. */
+  private readonly byType = new Map<string, Expr | boolean>()
+  /** Decision time spent in the current second (ms), and when that second began. */
+  private spentMs = 0
+  private windowStart = 0
 
-  /** @param rules the enabled rules of the syscall source */
-  constructor(rules: readonly CompiledRule[]) {
+  /**
+   * @param rules the enabled rules of the syscall source
+   * @param clock milliseconds, for the time budget of new keys (tests give their own)
+   */
+  constructor(rules: readonly CompiledRule[], private readonly clock: () => number = () => performance.now()) {
     const values = this.values
     // a check compiled alone reads its fields from `values`: the same operators, value parsing
     // and missing-value rules as the rule's own compiled check
@@ -200,6 +210,16 @@ export class QuietOpens {
     if (byName === undefined) this.decisions.set(flags, (byName = new Map()))
     let got = byName.get(name)
     if (got === undefined) {
+      // a new key costs ~0.1 ms with Falco's rules (more while its checks compile): a run of
+      // ever new paths (find, a build) is not worth more than BUDGET_MS a second; past it,
+      // keys stay sent and undecided
+      const now = this.clock()
+      if (now - this.windowStart >= 1000) {
+        this.windowStart = now
+        this.spentMs = 0
+      } else if (this.spentMs >= BUDGET_MS) {
+        return 'the time for new keys this second is spent'
+      }
       if (this.decided >= CACHE_MAX) {
         this.decisions.clear()
         this.decided = 0
@@ -209,6 +229,7 @@ export class QuietOpens {
       got = this.decide(ev, flags)
       byName.set(name, got)
       this.decided++
+      this.spentMs += this.clock() - now
     }
     return got
   }
@@ -227,22 +248,72 @@ export class QuietOpens {
 
   /** Why rule R on events of type `t` (an openat or a close) can tell the key's opens apart, or null. */
   private check(rule: CompiledRule, t: number, ev: SyscallEvent, self: World): string | null {
-    if (t === OPENAT_X) return this.never(rule, [self, noEntry(self), noThread(self)]) ? null : 'it can match the open itself'
+    if (t === OPENAT_X) return this.never(rule, t, [self, noEntry(self), noThread(self)]) ? null : 'it can match the open itself'
     const entry = this.entryWorld(t, ev)
-    if (!this.never(rule, [entry, noThread(entry)])) return 'it can match the close that is not sent'
+    if (!this.never(rule, t, [entry, noThread(entry)])) return 'it can match the close that is not sent'
     // a close with no entry: of a quiet fd that a full fd table left out, or of a copy (sent)
     if (this.missingRes(rule, t) !== false) return 'it can match the close of the fd without its entry'
     return null
   }
 
-  /** Whether the rule's condition is false in every world of `worlds`. */
-  private never(rule: CompiledRule, worlds: readonly World[]): boolean {
-    return worlds.every((w) => this.eval(rule.condition, w) === false)
+  /** Whether the rule's condition is false in every world of `worlds` (all of event type `t`). */
+  private never(rule: CompiledRule, t: number, worlds: readonly World[]): boolean {
+    const e = this.ofType(rule, t)
+    return e === false || (e !== true && worlds.every((w) => this.eval(e, w) === false))
+  }
+
+  /**
+   * The rule's condition on events of type `t`, its checks of the event type and direction
+   * decided (once, for every key): Falco's conditions are mostly checks of other event types,
+   * so what is left for each key is small.
+   */
+  private ofType(rule: CompiledRule, t: number): Expr | boolean {
+    const id = rule.id + ':' + t
+    let e = this.byType.get(id)
+    if (e === undefined) {
+      const info = EVENTS[t]!
+      const world: World = {
+        variants: 1,
+        state: (u) => (u.name === 'evt.type' ? known(info.name) : u.name === 'evt.dir' ? known((t & 1) === 0 ? '>' : '<') : UNKNOWN),
+      }
+      this.byType.set(id, (e = this.decideChecks(rule.condition, world)))
+    }
+    return e
+  }
+
+  /** `e` with the checks `w` decides replaced by their value, and/or/not folded. */
+  private decideChecks(e: Expr, w: World): Expr | boolean {
+    switch (e.kind) {
+      case 'and':
+      case 'or': {
+        const stop = e.kind === 'or'
+        const kept: Expr[] = []
+        for (const c of e.children) {
+          const r = this.decideChecks(c, w)
+          if (r === stop) return stop
+          if (r !== !stop) kept.push(r as Expr)
+        }
+        if (kept.length === 0) return !stop
+        return kept.length === 1 ? kept[0]! : { ...e, children: kept }
+      }
+      case 'not': {
+        const r = this.decideChecks(e.child, w)
+        return typeof r === 'boolean' ? !r : { ...e, child: r }
+      }
+      case 'unary':
+      case 'binary':
+        return this.leaf(e, w) ?? e
+      default:
+        return e
+    }
   }
 
   private missingRes(rule: CompiledRule, t: number): Tri {
     const id = rule.id + ':' + t
-    if (!this.missing.has(id)) this.missing.set(id, this.eval(rule.condition, this.missingWorld(t)))
+    if (!this.missing.has(id)) {
+      const e = this.ofType(rule, t)
+      this.missing.set(id, typeof e === 'boolean' ? e : this.eval(e, this.missingWorld(t)))
+    }
     return this.missing.get(id)
   }
 

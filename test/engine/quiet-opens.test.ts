@@ -52,6 +52,8 @@ function falcoRules(): CompiledRule[] {
 }
 
 let nextFd = 3
+/** With a clock that never moves: every new key is decided, however long it takes. */
+const quiet = (rs: readonly CompiledRule[]): QuietOpens => new QuietOpens(rs, () => 0)
 
 /** A harness after an openat of `path` by `comm` at AT_FDCWD (OPENAT_2_X: fd dirfd name flags mode dev ino). */
 function opened(path: string, flags: number, fd = nextFd++, comm = 'cat'): Harness {
@@ -69,7 +71,7 @@ function decide(q: QuietOpens, path: string, flags: number, comm = 'cat'): strin
 }
 
 describe('which opens are eligible', () => {
-  const q = new QuietOpens(rules('evt.type = execve and proc.name = x'))
+  const q = quiet(rules('evt.type = execve and proc.name = x'))
 
   it('takes a successful openat of an absolute path, keyed by the path, the flags less the late bits and the comm', () => {
     const h = opened('/tmp/a', O.WRONLY | O.CREAT | O.F_CREATED | O.FD_UPPER_LAYER)
@@ -77,6 +79,15 @@ describe('which opens are eligible', () => {
     assert.equal(key.flags, O.WRONLY | O.CREAT)
     assert.equal(key.comm, 'cat')
     assert.deepEqual([...key.path], [...new TextEncoder().encode('/tmp/a')])
+  })
+
+  it('decides new keys for at most 20 ms of each second, and the others again later', () => {
+    let now = 0
+    const slow = new QuietOpens(rules('evt.type = execve and proc.name = x'), () => (now += 6)) // each decision "takes" 6 ms
+    const decided = (path: string): boolean => slow.consider(opened(path, O.RDONLY).ev) !== null
+    assert.deepEqual(['/a', '/b', '/c', '/d', '/e'].map(decided), [true, true, true, true, false])
+    now = 2000 // a new second
+    assert.equal(decided('/e'), true, 'a key refused for time is decided later')
   })
 
   it('leaves out relative paths, failed opens, directories and paths past the probe limit', () => {
@@ -93,28 +104,28 @@ describe('which opens are eligible', () => {
 
 describe('rules on the open itself', () => {
   it('a rule on the process name blocks every key of that name; one on other process fields every key', () => {
-    const q = new QuietOpens(rules('evt.type = openat and proc.name = cat'))
+    const q = quiet(rules('evt.type = openat and proc.name = cat'))
     assert.equal(decide(q, '/tmp/a', O.RDONLY), "rule 'r0' on openat: it can match the open itself")
     assert.match(decide(q, '/etc/x', O.WRONLY), /r0/)
     assert.match(decide(q, '/tmp/a', O.RDONLY, 'dog'), /^quiet/)
-    assert.match(decide(new QuietOpens(rules('evt.type = openat and proc.exe = /bin/cat')), '/tmp/a', O.RDONLY, 'dog'), /r0/)
+    assert.match(decide(quiet(rules('evt.type = openat and proc.exe = /bin/cat')), '/tmp/a', O.RDONLY, 'dog'), /r0/)
   })
 
   it('a rule on fd.name blocks only the paths it can match', () => {
-    const q = new QuietOpens(rules('evt.type = openat and fd.name startswith /etc and proc.name = cat'))
+    const q = quiet(rules('evt.type = openat and fd.name startswith /etc and proc.name = cat'))
     assert.match(decide(q, '/etc/passwd', O.RDONLY), /r0/)
     assert.equal(decide(q, '/tmp/a', O.RDONLY), `quiet ${O.RDONLY} /tmp/a`)
   })
 
   it('flags checks decide by the key when the late bits cannot change them', () => {
-    const q = new QuietOpens(rules('evt.type = openat and evt.arg.flags contains O_TRUNC and proc.name = cat'))
+    const q = quiet(rules('evt.type = openat and evt.arg.flags contains O_TRUNC and proc.name = cat'))
     assert.match(decide(q, '/tmp/a', O.WRONLY), /^quiet/)
     assert.match(decide(q, '/tmp/a', O.WRONLY | O_TRUNC), /r0/)
   })
 
   it('a check of the created bit or of the whole flags blocks, whatever bits this open had', () => {
     for (const cond of ['evt.arg.flags contains O_F_CREATED', 'evt.is_open_create = true', `evt.rawarg.flags = ${O.WRONLY}`]) {
-      const q = new QuietOpens(rules(`evt.type = openat and ${cond} and fd.name = /tmp/a`))
+      const q = quiet(rules(`evt.type = openat and ${cond} and fd.name = /tmp/a`))
       assert.match(decide(q, '/tmp/a', O.WRONLY), /r0/, cond)
       assert.match(decide(q, '/tmp/b', O.WRONLY), /^quiet/, cond)
     }
@@ -123,14 +134,14 @@ describe('rules on the open itself', () => {
   it('a later open may find the thread or fd table full, and its fields missing', () => {
     // a full fd table leaves no fd.type, a full thread table no fd field at all
     for (const cond of ['not fd.type exists', 'not fd.name exists', 'not fd.name startswith /']) {
-      assert.match(decide(new QuietOpens(rules(`evt.type = openat and ${cond}`)), '/tmp/a', O.RDONLY), /r0/, cond)
+      assert.match(decide(quiet(rules(`evt.type = openat and ${cond}`)), '/tmp/a', O.RDONLY), /r0/, cond)
     }
-    const q = new QuietOpens(rules('evt.type = openat and fd.type exists and not fd.name startswith /'))
+    const q = quiet(rules('evt.type = openat and fd.type exists and not fd.name startswith /'))
     assert.match(decide(q, '/tmp/a', O.RDONLY), /^quiet/)
   })
 
   it('fd.num and evt.rawres are known only as non-negative', () => {
-    const q = new QuietOpens(rules(
+    const q = quiet(rules(
       'evt.type = openat and fd.num = -1 and proc.name = cat',
       'evt.type = openat and fd.num < 0',
       'evt.type = openat and evt.rawres > 3 and fd.name = /tmp/a',
@@ -142,7 +153,7 @@ describe('rules on the open itself', () => {
 
 describe('rules on later events of the fd', () => {
   it('a close rule on fd.name blocks the paths it matches (the close is not sent)', () => {
-    const q = new QuietOpens(rules('evt.type = close and fd.name = /tmp/secret'))
+    const q = quiet(rules('evt.type = close and fd.name = /tmp/secret'))
     assert.equal(decide(q, '/tmp/secret', O.RDONLY), "rule 'r0' on close enter: it can match the close that is not sent")
     assert.match(decide(q, '/tmp/other', O.RDONLY), /^quiet/)
   })
@@ -150,12 +161,12 @@ describe('rules on later events of the fd', () => {
   it('rules on other events of the fd do not block: the probe sends the open before them', () => {
     for (const cond of ['evt.type = dup and fd.name startswith /tmp', 'evt.type = fchmod and evt.arg.fd contains /tmp',
       'evt.type = openat and fd.directory = /dev and evt.failed = true']) {
-      assert.match(decide(new QuietOpens(rules([cond, 'file=%fd.name'])), '/tmp/a', O.RDONLY), /^quiet/, cond)
+      assert.match(decide(quiet(rules([cond, 'file=%fd.name'])), '/tmp/a', O.RDONLY), /^quiet/, cond)
     }
   })
 
   it('a rule reading the whole fd table blocks every key', () => {
-    const q = new QuietOpens(rules('evt.type = execve and proc.fdopencount > 100'))
+    const q = quiet(rules('evt.type = execve and proc.fdopencount > 100'))
     assert.equal(decide(q, '/tmp/a', O.RDONLY), "rule 'r0' reads the whole fd table")
   })
 
@@ -184,7 +195,7 @@ describe("Falco's 3.2.0 rules", { skip: capturesMissing() }, () => {
   const byComm: [string, number, string][] = [['/tmp/x/target', O.RDONLY, 'tar'], ['/etc/shadow', O.RDONLY, 'sshd']]
 
   it('leave the common opens quiet, and those a rule can see not', () => {
-    const q = new QuietOpens(falcoRules())
+    const q = quiet(falcoRules())
     const got = [...cases.map(([path, flags]) => [path, flags, 'cat'] as const), ...byComm]
       .map(([path, flags, comm]) => `${comm} ${path} ${flags}: ${decide(q, path, flags, comm).replace(/^quiet.*/, 'quiet')}`)
     assert.deepEqual(got, [
@@ -204,7 +215,7 @@ describe("Falco's 3.2.0 rules", { skip: capturesMissing() }, () => {
   })
 
   it('never quiet an open of the shared captures that a rule matches, in any process of that name, with any late bits', () => {
-    const q = new QuietOpens(falcoRules())
+    const q = quiet(falcoRules())
     const forOpenat = falcoRules().filter((r) => r.evttypes === 'all' || r.evttypes.has(PPME.SYSCALL_OPENAT_2_X))
     const checked = new Set<string>()
     let opens = 0
