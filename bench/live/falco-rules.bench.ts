@@ -10,7 +10,7 @@
 //
 // Reported per workload: the loop's fastest wall time without and with Saker and their ratio,
 // the events Saker took from the probe per second of the loop (its count scaled to the timed
-// run), Saker's CPU time (user + system, /proc/PID/stat) from the workload's start until its
+// run) and those the probe held back as quiet opens and their closes (same scaling), Saker's CPU time (user + system, /proc/PID/stat) from the workload's start until its
 // last events were matched, divided by those events, and, over all rounds, the most drops the
 // probe counted and for open+close the fewest of the 10 reads alerted. Reference on this machine (real
 // Falco 0.40, same rules): open+close 2.5x with 42% drops and 4 of 10 reads alerted,
@@ -72,7 +72,7 @@ function cpuNs(pid: number): number {
 interface Running {
   cpuNs: () => number
   alerts: () => { rule: string; cmdline: string }[]
-  stop: () => Promise<{ events: number; drops: number; stderr: string }>
+  stop: () => Promise<{ events: number; drops: number; quiet: number; stderr: string }>
 }
 
 async function startSaker(): Promise<Running> {
@@ -99,13 +99,14 @@ async function startSaker(): Promise<Running> {
       await exited
       const events = Number(/Captured Events: (\d+)/.exec(stderr)?.[1] ?? NaN)
       const drops = Number(/Driver Drops:(\d+)/.exec(stderr)?.[1] ?? NaN)
-      return { events, drops, stderr }
+      const quiet = Number(/Driver Quiet Opens:(\d+)/.exec(stderr)?.[1] ?? 0)
+      return { events, drops, quiet, stderr }
     },
   }
 }
 
-interface Round { baseNs: number; sakerNs: number; events: number; drops: number; cpuNs: number; reads: number }
-interface Row { name: string; baseNs: number; sakerNs: number; events: number; drops: number; usPerEvent: number; note: string }
+interface Round { baseNs: number; sakerNs: number; events: number; quiet: number; drops: number; cpuNs: number; reads: number }
+interface Row { name: string; baseNs: number; sakerNs: number; events: number; quiet: number; drops: number; usPerEvent: number; note: string }
 
 /** The warm-up's share of the events Saker takes in a round (a tenth of the timed workload). */
 const WARM_SHARE = 1 / 11
@@ -127,11 +128,12 @@ async function round(exe: string, args: string[], warmArgs: string[], during?: (
   await sleep(1500) // let the last events reach the rules
   const cpuNs = s.cpuNs() - cpu0
   const alerts = s.alerts().slice(before)
-  const { events: all, drops } = await s.stop()
+  const { events: all, drops, quiet: allQuiet } = await s.stop()
   // Saker counts events for its whole run: the timed run's share, the workloads being alike
   const events = Math.round(all * (1 - WARM_SHARE))
+  const quiet = Math.round(allQuiet * (1 - WARM_SHARE))
   const reads = alerts.filter(a => a.rule === 'Read sensitive file untrusted' && a.cmdline === 'cat /etc/shadow').length
-  return { baseNs, sakerNs, events, drops, cpuNs, reads }
+  return { baseNs, sakerNs, events, quiet, drops, cpuNs, reads }
 }
 
 /** ROUNDS rounds of without/with; times are each side's fastest, drops and reads the worst. */
@@ -145,6 +147,7 @@ async function measure(name: string, exe: string, args: string[], warmArgs: stri
     baseNs: Math.min(...rounds.map(r => r.baseNs)),
     sakerNs: fastest.sakerNs,
     events: fastest.events,
+    quiet: fastest.quiet,
     drops: Math.max(...rounds.map(r => r.drops)),
     usPerEvent: Math.min(...rounds.map(r => r.cpuNs / 1e3 / r.events)),
     note: during ? `${Math.min(...rounds.map(r => r.reads))} of ${READS} /etc/shadow reads alerted` : '',
@@ -167,11 +170,12 @@ async function main(): Promise<void> {
     await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)], [String(Math.ceil(FORKS / 10))]),
   ]
   console.log(`saker live, Falco 3.2.0 rules (falco, incubating, sandbox): ${saker}, fastest of ${ROUNDS} rounds`)
-  console.log('workload                 without ms   with ms   ratio   events/s to JS   CPU us/event   drops   notes')
+  console.log('workload                 without ms   with ms   ratio   events/s to JS   held back/s   CPU us/event   drops   notes')
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(24)} ${(r.baseNs / 1e6).toFixed(0).padStart(10)} ${(r.sakerNs / 1e6).toFixed(0).padStart(9)} ` +
       `${(r.sakerNs / r.baseNs).toFixed(2).padStart(6)}x ${(r.events / (r.sakerNs / 1e9)).toExponential(2).padStart(16)} ` +
+      `${(r.quiet / (r.sakerNs / 1e9)).toExponential(2).padStart(13)} ` +
       `${r.usPerEvent.toFixed(2).padStart(14)} ` +
       `${String(r.drops).padStart(7)}   ${r.note}`,
     )
