@@ -213,24 +213,39 @@ static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, _
 	return bpf_task_storage_get(&quiet_procs, t->group_leader, 0, flags);
 }
 
-/* The entry of `fd` in `q`, or -1. */
-static __always_inline int quiet_entry(struct quiet_proc *q, long fd)
+/* The entry of `fd` in `q`, or null. */
+static __always_inline struct quiet_fd *quiet_entry(struct quiet_proc *q, long fd)
 {
 	for (int i = 0; i < QUIET_PER_PROC; i++)
 		if (q->fds[i].file && q->fds[i].fd == fd)
-			return i;
-	return -1;
+			return &q->fds[i];
+	return 0;
+}
+
+/* Frees the entry of `fd` in `q`; true when there was one. */
+static __always_inline bool quiet_forget(struct quiet_proc *q, long fd)
+{
+	struct quiet_fd *e = quiet_entry(q, fd);
+	if (e)
+		e->file = 0;
+	return e;
+}
+
+/* Where quiet_open builds the key: the start of the scratch's temporaries half. */
+static __always_inline struct saker_quiet_key *scratch_key(struct scratch *s)
+{
+	return (void *)&s->data[SCRATCH_HALF];
 }
 
 /* True when this openat's event is held back: the current process opened `fd` (>= 0) with
  * `ppm_flags` from `name`, that is a key in quiet_opens, the file is not a directory (a
  * directory fd may be the dirfd of later opens or an fchdir's target, which the state must
- * resolve), and the process has a free entry. The key is built in the scratch's temporaries
- * half; `*len` gets the path's length with its NUL when it fit there (then the key holds it,
- * for the event), else 0. */
+ * resolve), and the process has a free entry. The key is built at scratch_key(s); `*len`
+ * gets the path's length with its NUL when it fit there (then the key holds it, for the
+ * event), else 0. */
 static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_flags, __u32 mode, __u64 name, long *len)
 {
-	struct saker_quiet_key *key = (void *)&s->data[SCRATCH_HALF];
+	struct saker_quiet_key *key = scratch_key(s);
 	__u64 *words = (__u64 *)key;
 	for (int i = 0; i < sizeof(*key) / 8; i++)
 		words[i] = 0;
@@ -253,9 +268,7 @@ static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_fla
 	if (q->renamed)
 		f = 0;
 	/* the fd number is this file's now, whatever an entry said */
-	int i = quiet_entry(q, fd);
-	if (i >= 0)
-		q->fds[i & (QUIET_PER_PROC - 1)].file = 0;
+	quiet_forget(q, fd);
 	if (!f)
 		return false;
 	for (int j = 0; j < QUIET_PER_PROC; j++) {
@@ -278,13 +291,7 @@ static __always_inline bool quiet_close(long fd)
 	if (fd < 0)
 		return false;
 	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
-	if (!q)
-		return false;
-	int i = quiet_entry(q, fd);
-	if (i < 0)
-		return false;
-	q->fds[i & (QUIET_PER_PROC - 1)].file = 0;
-	return true;
+	return q && quiet_forget(q, fd);
 }
 
 /* The openat exit that quiet fd `e` (the file `f`) held back, sent now that an event names
@@ -298,11 +305,7 @@ static __always_inline void send_quiet_open(struct quiet_fd *e, struct file *f)
 	file_identity(f, &id);
 	put_s64(s, e->fd);
 	put_s64(s, -100); /* AT_FDCWD: the path is absolute */
-	__u32 n = e->len & 0x3f; /* < SAKER_QUIET_PATH */
-	if (bpf_probe_read_kernel(&s->data[s->pos & EVT_MASK], n, e->key.path))
-		n = 0;
-	s->pos += n;
-	put_len(s, (__u16)n);
+	put_quiet_path(s, e->key.path, e->len);
 	put_u32(s, ppm_open_flags_param(e->key.flags, &id));
 	put_u32(s, e->mode);
 	put_u32(s, id.dev);
@@ -340,34 +343,23 @@ static const __u8 fd_args[SAKER_SYSCALLS] = {
 static __always_inline void quiet_uses(struct pt_regs *regs, long ret, __u8 mask)
 {
 	struct quiet_proc *q = 0;
-	for (int i = 0; i < 6; i++) {
-		if (!(mask & FD_ARG(i)))
-			continue;
-		long fd = arg_fd(regs, i);
+	/* the args, then the new fd (i == 6) */
+	for (int i = 0; i < 7; i++) {
+		long fd = i < 6 ? (mask & FD_ARG(i) ? arg_fd(regs, i) : -1) : (mask & FD_RET ? ret : -1);
 		if (fd < 0)
 			continue;
 		if (!q)
 			q = quiet_proc_of(current_task(), 0);
 		if (!q)
 			return;
-		int j = quiet_entry(q, fd);
-		if (j < 0)
+		struct quiet_fd *e = quiet_entry(q, fd);
+		if (!e)
 			continue;
-		struct quiet_fd *e = &q->fds[j & (QUIET_PER_PROC - 1)];
-		struct file *f = fd_file(fd);
+		struct file *f = i < 6 ? fd_file(fd) : 0;
 		if (f && (__u64)f == e->file)
 			send_quiet_open(e, f);
 		e->file = 0;
 	}
-	if (!(mask & FD_RET) || ret < 0)
-		return;
-	if (!q)
-		q = quiet_proc_of(current_task(), 0);
-	if (!q)
-		return;
-	int j = quiet_entry(q, ret);
-	if (j >= 0)
-		q->fds[j & (QUIET_PER_PROC - 1)].file = 0;
 }
 
 /* openat and close are also filled inline by sys_exit (see there). */
@@ -393,7 +385,7 @@ static __always_inline int openat_exit(struct pt_regs *regs, long ret)
 	put_s64(s, ret);
 	put_s64(s, arg_fd(regs, 0)); /* AT_FDCWD and PPM_AT_FDCWD are both -100 */
 	if (len)
-		put_quiet_path(s, len);
+		put_quiet_path(s, scratch_key(s)->path, len);
 	else
 		put_ustr(s, name);
 	put_u32(s, open_flags_param(flags, &id));

@@ -200,12 +200,12 @@ static __always_inline __u16 put_ustr(struct scratch *s, __u64 p)
 	return put_str(s, (const void *)p, MAX_PATH, true);
 }
 
-/* A path param of `len` bytes (with its NUL, < SAKER_QUIET_PATH) already read into the
- * quiet-open key at the start of the temporaries half (saker.bpf.c quiet_open). */
-static __always_inline void put_quiet_path(struct scratch *s, long len)
+/* A path param of `len` bytes (with its NUL, < SAKER_QUIET_PATH) at `path`, kernel memory: a
+ * quiet-open key's path (saker.bpf.c), in the scratch buffer or a process's quiet entries. */
+static __always_inline void put_quiet_path(struct scratch *s, const char *path, long len)
 {
 	__u32 n = (__u32)len & 0x3f; /* the verifier's bound: len < SAKER_QUIET_PATH < 64 */
-	if (bpf_probe_read_kernel(&s->data[s->pos & EVT_MASK], n, &s->data[SCRATCH_HALF + offsetof(struct saker_quiet_key, path)]))
+	if (bpf_probe_read_kernel(&s->data[s->pos & EVT_MASK], n, path))
 		n = 0;
 	s->pos += n;
 	put_len(s, (__u16)n);
