@@ -318,6 +318,19 @@ static struct live *get_live(napi_env env, napi_callback_info info, size_t want,
 	return data;
 }
 
+/* get_live for a call that needs the probe open: throws "saker: <call>: the probe is closed". */
+static struct live *get_open_live(napi_env env, napi_callback_info info, size_t want, napi_value *argv, const char *call)
+{
+	struct live *l = get_live(env, info, want, argv);
+	if (l && l->closed) {
+		char msg[128];
+		snprintf(msg, sizeof(msg), "saker: %s: the probe is closed", call);
+		napi_throw_error(env, NULL, msg);
+		return NULL;
+	}
+	return l;
+}
+
 /* Fills the selection map from { selectedSyscalls, genericSyscalls, enterSyscalls, procExit }. */
 static bool write_selection(napi_env env, struct live *l, napi_value sel, char *err, size_t errlen)
 {
@@ -648,13 +661,9 @@ cleanup:
 static napi_value js_start(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
-	struct live *l = get_live(env, info, 2, argv);
+	struct live *l = get_open_live(env, info, 2, argv, "start");
 	if (!l)
 		return NULL;
-	if (l->closed) {
-		napi_throw_error(env, NULL, "saker: start: the probe is closed");
-		return NULL;
-	}
 	if (l->callback) {
 		napi_throw_error(env, NULL, "saker: start: already started");
 		return NULL;
@@ -712,13 +721,9 @@ static napi_value js_start(napi_env env, napi_callback_info info)
 static napi_value js_stats(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	struct live *l = get_live(env, info, 1, argv);
+	struct live *l = get_open_live(env, info, 1, argv, "stats");
 	if (!l)
 		return NULL;
-	if (l->closed) {
-		napi_throw_error(env, NULL, "saker: stats: the probe is closed");
-		return NULL;
-	}
 	size_t size = (size_t)l->ncpus * sizeof(struct saker_counters);
 	void *data = NULL;
 	napi_value ab;
@@ -736,13 +741,9 @@ static napi_value js_stats(napi_env env, napi_callback_info info)
 static napi_value js_set_selection(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
-	struct live *l = get_live(env, info, 2, argv);
+	struct live *l = get_open_live(env, info, 2, argv, "setSelection");
 	if (!l)
 		return NULL;
-	if (l->closed) {
-		napi_throw_error(env, NULL, "saker: setSelection: the probe is closed");
-		return NULL;
-	}
 	char err[512];
 	if (!write_selection(env, l, argv[1], err, sizeof(err))) {
 		char msg[600];
@@ -755,19 +756,17 @@ static napi_value js_set_selection(napi_env env, napi_callback_info info)
 static napi_value js_add_quiet_open(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
-	struct live *l = get_live(env, info, 2, argv);
+	struct live *l = get_open_live(env, info, 2, argv, "addQuietOpen");
 	if (!l)
 		return NULL;
-	if (l->closed) {
-		napi_throw_error(env, NULL, "saker: addQuietOpen: the probe is closed");
-		return NULL;
-	}
 	napi_typedarray_type type;
 	size_t len = 0;
 	void *data = NULL;
 	NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL));
 	if (type != napi_uint8_array || len != sizeof(struct saker_quiet_key)) {
-		napi_throw_type_error(env, NULL, "saker addon: addQuietOpen needs the key's bytes (a Uint8Array of 128)");
+		char msg[128];
+		snprintf(msg, sizeof(msg), "saker addon: addQuietOpen needs the key's bytes (a Uint8Array of %zu)", sizeof(struct saker_quiet_key));
+		napi_throw_type_error(env, NULL, msg);
 		return NULL;
 	}
 	__u8 one = 1;
@@ -794,13 +793,9 @@ static napi_value uint_array(napi_env env, const uint32_t *v, uint32_t n)
 static napi_value js_info(napi_env env, napi_callback_info info)
 {
 	napi_value argv[1];
-	struct live *l = get_live(env, info, 1, argv);
+	struct live *l = get_open_live(env, info, 1, argv, "info");
 	if (!l)
 		return NULL;
-	if (l->closed) {
-		napi_throw_error(env, NULL, "saker: info: the probe is closed");
-		return NULL;
-	}
 	uint32_t ids[128], n = 0;
 	struct bpf_program *prog;
 	bpf_object__for_each_program(prog, l->skel->obj)
