@@ -138,8 +138,8 @@ function meets(type: number): Meets {
 
 export class QuietOpens {
   private readonly rules: readonly { readonly rule: CompiledRule; readonly types: readonly number[] }[]
-  /** Flags → name → the blocker (null: quiet). */
-  private readonly decisions = new Map<number, Map<string, string | null>>()
+  /** Comm → flags → path → the blocker (null: quiet). */
+  private readonly decisions = new Map<string, Map<number, Map<string, string | null>>>()
   private decided = 0
   private readonly uses = new WeakMap<Expr, readonly FieldUse[]>()
   private readonly leaves = new WeakMap<Expr, Predicate<unknown>>()
@@ -201,13 +201,16 @@ export class QuietOpens {
   }
 
   private blockerOf(ev: SyscallEvent): string | null {
-    // by flags, then by the name as text (every field the decision reads has the name as text;
-    // the state's decoding reuses the text of a recent name: no string is made per call)
+    // by comm, flags, then the name as text (every field the decision reads has the name as
+    // text; the state's decoding reuses the text of a recent name: no string is made per call)
     const v = ev.view
     const flags = keyFlags(v)
-    const name = ev.thread!.comm + '/' + v.str(2) // a comm has no '/', a path starts with one
-    let byName = this.decisions.get(flags)
-    if (byName === undefined) this.decisions.set(flags, (byName = new Map()))
+    const comm = ev.thread!.comm
+    let byFlags = this.decisions.get(comm)
+    if (byFlags === undefined) this.decisions.set(comm, (byFlags = new Map()))
+    let byName = byFlags.get(flags)
+    if (byName === undefined) byFlags.set(flags, (byName = new Map()))
+    const name = v.str(2)
     let got = byName.get(name)
     if (got === undefined) {
       // a new key costs ~0.1 ms with Falco's rules (more while its checks compile): a run of
@@ -223,7 +226,9 @@ export class QuietOpens {
       if (this.decided >= CACHE_MAX) {
         this.decisions.clear()
         this.decided = 0
-        this.decisions.set(flags, byName)
+        this.decisions.set(comm, byFlags)
+        byFlags.clear()
+        byFlags.set(flags, byName)
         byName.clear()
       }
       got = this.decide(ev, flags)
@@ -259,7 +264,7 @@ export class QuietOpens {
   /** Whether the rule's condition is false in every world of `worlds` (all of event type `t`). */
   private never(rule: CompiledRule, t: number, worlds: readonly World[]): boolean {
     const e = this.ofType(rule, t)
-    return e === false || (e !== true && worlds.every((w) => this.eval(e, w) === false))
+    return e === false || (e !== true && worlds.every((w) => this.decideChecks(e, w) === false))
   }
 
   /**
@@ -281,24 +286,31 @@ export class QuietOpens {
     return e
   }
 
-  /** `e` with the checks `w` decides replaced by their value, and/or/not folded. */
+  /**
+   * `e` with the checks `w` decides replaced by their value, and/or/not folded (Kleene's
+   * logic: a false child decides an and, a true one an or): a boolean when `w` decides it all.
+   */
   private decideChecks(e: Expr, w: World): Expr | boolean {
     switch (e.kind) {
       case 'and':
       case 'or': {
         const stop = e.kind === 'or'
         const kept: Expr[] = []
+        let same = true
         for (const c of e.children) {
           const r = this.decideChecks(c, w)
           if (r === stop) return stop
           if (r !== !stop) kept.push(r as Expr)
+          same &&= r === c
         }
         if (kept.length === 0) return !stop
+        if (same) return e
         return kept.length === 1 ? kept[0]! : { ...e, children: kept }
       }
       case 'not': {
         const r = this.decideChecks(e.child, w)
-        return typeof r === 'boolean' ? !r : { ...e, child: r }
+        if (typeof r === 'boolean') return !r
+        return r === e.child ? e : { ...e, child: r }
       }
       case 'unary':
       case 'binary':
@@ -312,7 +324,8 @@ export class QuietOpens {
     const id = rule.id + ':' + t
     if (!this.missing.has(id)) {
       const e = this.ofType(rule, t)
-      this.missing.set(id, typeof e === 'boolean' ? e : this.eval(e, this.missingWorld(t)))
+      const r = typeof e === 'boolean' ? e : this.decideChecks(e, this.missingWorld(t))
+      this.missing.set(id, typeof r === 'boolean' ? r : undefined)
     }
     return this.missing.get(id)
   }
@@ -391,32 +404,6 @@ export class QuietOpens {
   }
 
   // ---- partial evaluation ---------------------------------------------------------------------
-
-  private eval(e: Expr, w: World): Tri {
-    switch (e.kind) {
-      case 'and':
-      case 'or': {
-        // Kleene: a false child decides an and, a true one an or; else unknown stays unknown
-        const stop = e.kind === 'or'
-        let unknown = false
-        for (const c of e.children) {
-          const r = this.eval(c, w)
-          if (r === stop) return stop
-          if (r === undefined) unknown = true
-        }
-        return unknown ? undefined : !stop
-      }
-      case 'not': {
-        const r = this.eval(e.child, w)
-        return r === undefined ? undefined : !r
-      }
-      case 'unary':
-      case 'binary':
-        return this.leaf(e, w)
-      default:
-        return undefined
-    }
-  }
 
   private leaf(e: Expr, w: World): Tri {
     const uses = this.usesOf(e)
