@@ -95,4 +95,33 @@ export function compileErrorOf(cond: string): { message: string; idx: number } |
   }
 }
 
+/** The test resolver, counting the extractions and the bindings (compilations) of each field. */
+export function countingResolver(): { resolver: FieldResolver<TestEvent>; reads: Map<string, number>; binds: Map<string, number> } {
+  const reads = new Map<string, number>()
+  const binds = new Map<string, number>()
+  return {
+    reads,
+    binds,
+    resolver: {
+      source: 'syscall',
+      bind(name: string, arg: string | undefined): FieldBinding<TestEvent> {
+        const b = resolver.bind(name, arg)
+        binds.set(name, (binds.get(name) ?? 0) + 1)
+        return { ref: b.ref, extract: (ev) => (reads.set(name, (reads.get(name) ?? 0) + 1), b.extract(ev)) }
+      },
+    },
+  }
+}
+
+/** SharedChecks' stamp for test events: their evt.num. */
+export const stampOf = (ev: TestEvent): number => ev['evt.num'] as number
+/** A macro the conditions below repeat, as Falco's rules repeat open_read. */
+export const OPEN_READ = '(evt.type in (open, openat) and fd.num >= 0 and proc.tty != 0)'
+/** Conditions that share OPEN_READ. */
+export const SHARING_CONDITIONS: readonly string[] = [
+  `${OPEN_READ} and fd.name startswith /etc/`,
+  `${OPEN_READ} and (fd.name = /root/.ssh or proc.name in (sshd, scp))`,
+  `not ${OPEN_READ} or proc.name = bash`,
+]
+
 export type { Expr }

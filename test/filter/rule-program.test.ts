@@ -11,7 +11,6 @@ import type { Ruleset } from '../../src/engine/ruleset.js'
 import type { EventView } from '../../src/events/event.js'
 import { EVENTS } from '../../src/events/table.js'
 import { PT } from '../../src/events/param-types.js'
-import type { FieldBinding, FieldResolver } from '../../src/fields/binding.js'
 import { compileFilter, compileRuleProgram, SharedChecks } from '../../src/filter/compile.js'
 import { parseCondition } from '../../src/filter/parser.js'
 import { Outputs } from '../../src/outputs/dispatcher.js'
@@ -21,16 +20,9 @@ import { SyscallEvent } from '../../src/sources/syscall/event.js'
 import { argText, flagsArgText } from '../../src/sources/syscall/render.js'
 import { SystemState } from '../../src/state/system-state.js'
 import { REPO_ROOT, captureFiles, capturesMissing } from '../state/helpers.js'
-import { resolver, type TestEvent } from './helpers.js'
+import { SHARING_CONDITIONS, countingResolver, stampOf, type TestEvent } from './helpers.js'
 
-const stampOf = (ev: TestEvent): number => ev['evt.num'] as number
-const OPEN_READ = '(evt.type in (open, openat) and fd.num >= 0 and proc.tty != 0)'
-const CONDITIONS = [
-  `${OPEN_READ} and fd.name startswith /etc/`,
-  `${OPEN_READ} and (fd.name = /root/.ssh or proc.name in (sshd, scp))`,
-  `not ${OPEN_READ} or proc.name = bash`,
-  'fd.name contains ssh and not fd.name endswith .pub',
-]
+const CONDITIONS = [...SHARING_CONDITIONS, 'fd.name contains ssh and not fd.name endswith .pub']
 
 /** Each rule's predicate and the program of all of them, over one counting resolver. */
 function compileBoth(conditions: readonly string[]): {
@@ -38,14 +30,7 @@ function compileBoth(conditions: readonly string[]): {
   run: (ev: TestEvent) => number[]
   reads: Map<string, number>
 } {
-  const reads = new Map<string, number>()
-  const counting: FieldResolver<TestEvent> = {
-    source: 'syscall',
-    bind(name: string, arg: string | undefined): FieldBinding<TestEvent> {
-      const b = resolver.bind(name, arg)
-      return { ref: b.ref, extract: (ev) => (reads.set(name, (reads.get(name) ?? 0) + 1), b.extract(ev)) }
-    },
-  }
+  const { resolver: counting, reads } = countingResolver()
   const shared = new SharedChecks(stampOf)
   const filters = conditions.map((c) => compileFilter(parseCondition(c), counting, { shared }))
   const program = compileRuleProgram(filters)

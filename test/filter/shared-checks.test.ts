@@ -2,37 +2,11 @@
 // an and/or that several conditions contain evaluated once per event.
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import type { FieldBinding, FieldResolver } from '../../src/fields/binding.js'
+import type { FieldResolver } from '../../src/fields/binding.js'
 import { compileFilter, SharedChecks } from '../../src/filter/compile.js'
 import type { CompileWarning } from '../../src/filter/compile.js'
 import { parseCondition } from '../../src/filter/parser.js'
-import { resolver, type TestEvent } from './helpers.js'
-
-/** The test resolver, counting the extractions and the bindings (compilations) of each field. */
-function countingResolver(): { resolver: FieldResolver<TestEvent>; reads: Map<string, number>; binds: Map<string, number> } {
-  const reads = new Map<string, number>()
-  const binds = new Map<string, number>()
-  return {
-    reads,
-    binds,
-    resolver: {
-      source: 'syscall',
-      bind(name: string, arg: string | undefined): FieldBinding<TestEvent> {
-        const b = resolver.bind(name, arg)
-        binds.set(name, (binds.get(name) ?? 0) + 1)
-        return { ref: b.ref, extract: (ev) => (reads.set(name, (reads.get(name) ?? 0) + 1), b.extract(ev)) }
-      },
-    },
-  }
-}
-
-const stampOf = (ev: TestEvent): number => ev['evt.num'] as number
-const OPEN_READ = "(evt.type in (open, openat) and fd.num >= 0 and proc.tty != 0)"
-const CONDITIONS = [
-  `${OPEN_READ} and fd.name startswith /etc/`,
-  `${OPEN_READ} and (fd.name = /root/.ssh or proc.name in (sshd, scp))`,
-  `not ${OPEN_READ} or proc.name = bash`,
-]
+import { SHARING_CONDITIONS, countingResolver, resolver, stampOf, type TestEvent } from './helpers.js'
 
 function compileAll(conditions: readonly string[], r: FieldResolver<TestEvent>, shared?: SharedChecks<TestEvent>): ((ev: TestEvent) => boolean)[] {
   return conditions.map((c) => compileFilter(parseCondition(c), r, { shared }))
@@ -41,7 +15,7 @@ function compileAll(conditions: readonly string[], r: FieldResolver<TestEvent>, 
 describe('shared checks', () => {
   it('evaluate an and/or that several conditions contain once per event', () => {
     const { resolver: r, reads } = countingResolver()
-    const filters = compileAll(CONDITIONS, r, new SharedChecks(stampOf))
+    const filters = compileAll(SHARING_CONDITIONS, r, new SharedChecks(stampOf))
     const ev: TestEvent = { 'evt.num': 1, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
     assert.deepEqual(filters.map((f) => f(ev)), [true, false, false])
     // OPEN_READ's three fields were read once for the three conditions
@@ -55,8 +29,8 @@ describe('shared checks', () => {
   })
 
   it('give what each condition gives alone, event after event', () => {
-    const shared = compileAll(CONDITIONS, resolver, new SharedChecks(stampOf))
-    const alone = compileAll(CONDITIONS, resolver)
+    const shared = compileAll(SHARING_CONDITIONS, resolver, new SharedChecks(stampOf))
+    const alone = compileAll(SHARING_CONDITIONS, resolver)
     const types = ['open', 'openat', 'close']
     const names = ['/etc/shadow', '/root/.ssh', '/tmp/x']
     const procs = ['sshd', 'bash', 'cat']
@@ -74,7 +48,7 @@ describe('shared checks', () => {
   })
 
   it('tell two events with the same stamp apart by the event object', () => {
-    const filters = compileAll(CONDITIONS, resolver, new SharedChecks(stampOf))
+    const filters = compileAll(SHARING_CONDITIONS, resolver, new SharedChecks(stampOf))
     const a: TestEvent = { 'evt.num': 7, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
     const b: TestEvent = { ...a, 'evt.type': 'close' }
     assert.equal(filters[0]!(a), true)
@@ -85,7 +59,7 @@ describe('shared checks', () => {
     const { resolver: r, binds } = countingResolver()
     const shared = new SharedChecks(stampOf)
     const warnings: CompileWarning[] = []
-    const filters = CONDITIONS.map((c) => compileFilter(parseCondition(c), r, { shared, warnings }))
+    const filters = SHARING_CONDITIONS.map((c) => compileFilter(parseCondition(c), r, { shared, warnings }))
     assert.deepEqual(warnings, [])
     // OPEN_READ is in the three conditions; fd.name is read by two different checks
     assert.equal(binds.get('fd.num'), 1)
@@ -113,7 +87,7 @@ describe('shared checks', () => {
 
   it('never share checks that read a field keeping state per use', () => {
     const { resolver: r, reads } = countingResolver()
-    const filters = compileAll(CONDITIONS, r, new SharedChecks(stampOf, new Set(['proc.tty'])))
+    const filters = compileAll(SHARING_CONDITIONS, r, new SharedChecks(stampOf, new Set(['proc.tty'])))
     const ev: TestEvent = { 'evt.num': 1, 'evt.type': 'openat', 'fd.num': 3, 'proc.tty': 1, 'fd.name': '/etc/passwd', 'proc.name': 'cat' }
     filters.forEach((f) => f(ev))
     assert.equal(reads.get('proc.tty'), 3)
