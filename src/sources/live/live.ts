@@ -52,8 +52,8 @@ export interface LiveOptions {
    */
   dropFailedExit?: boolean
   /**
-   * Let the probe hold back the openat events, and the closes of their fds, whose flags and
-   * path quietOpen() named (see QUIET_KEY in layout.ts). Default false.
+   * Let the probe hold back the openat events, and the closes of their fds, whose flags, comm
+   * and path quietOpen() named (see QUIET_KEY in layout.ts). Default false.
    */
   quietOpens?: boolean
 }

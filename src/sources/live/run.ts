@@ -11,8 +11,8 @@
 // is the selection written, as Falco starts capturing after its procfs scan: the state (and
 // a -w capture's process list) then knows every process whose events follow.
 //
-// Quiet opens (src/engine/quiet-opens.ts): once an openat shows a path and flags that no
-// enabled rule can depend on, the probe stops sending those opens and their closes. Not
+// Quiet opens (src/engine/quiet-opens.ts): once an openat shows a path, flags and process name
+// that no enabled rule can depend on, the probe stops sending those opens and their closes. Not
 // while writing a capture (-w, or the rules' capture dumps): a capture keeps every event.
 import { existsSync } from 'node:fs'
 import os from 'node:os'
