@@ -331,13 +331,15 @@ static struct live *get_open_live(napi_env env, napi_callback_info info, size_t 
 	return l;
 }
 
-/* Fills the selection map from { selectedSyscalls, genericSyscalls, enterSyscalls, procExit }. */
+/* Fills the selection map from { selectedSyscalls, genericSyscalls, enterSyscalls,
+ * stateOnlySyscalls, procExit }. */
 static bool write_selection(napi_env env, struct live *l, napi_value sel, char *err, size_t errlen)
 {
 	static const struct { const char *key; __u8 bit; } lists[] = {
 		{ "selectedSyscalls", SAKER_SEL_EXIT },
 		{ "genericSyscalls", SAKER_SEL_GENERIC },
 		{ "enterSyscalls", SAKER_SEL_ENTER },
+		{ "stateOnlySyscalls", SAKER_SEL_STATE_ONLY },
 	};
 	__u8 slots[SAKER_SEL_SLOTS] = { 0 };
 	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {

@@ -1542,13 +1542,33 @@ static __always_inline __u8 rlimit_resource_to_ppm(__u64 resource)
 	return resource <= K_RLIMIT_RTTIME ? (__u8)resource : PPM_RLIMIT_UNKNOWN;
 }
 
+/* User space's state reads only a successful call's new RLIMIT_NOFILE (proc.fdlimit): when
+ * no rule matches the syscall, any other call would change nothing there. */
+static __always_inline bool rlimit_redundant(__u32 nr, long ret, __u64 resource)
+{
+	if (!(selected(nr) & SAKER_SEL_STATE_ONLY) || (ret >= 0 && resource == K_RLIMIT_NOFILE))
+		return false;
+	count_redundant();
+	return true;
+}
+
+/* An rlimit pair from user memory; {0, 0} without one (NULL: no read, whose fault costs
+ * ~1 us; a failed read zeroes it), as libs' modern probe sends. */
+static __always_inline void read_rlimit(__s64 rl[2], __u64 p)
+{
+	if (p)
+		bpf_probe_read_user(rl, 2 * sizeof(__s64), (const void *)p);
+}
+
 SYS_EXIT(sx_setrlimit)
 {
+	if (rlimit_redundant(__NR_setrlimit, ret, sys_arg(regs, 0)))
+		return 0;
 	struct scratch *s = evt_begin(PPME_SYSCALL_SETRLIMIT_X, 4);
 	if (!s)
 		return 0;
 	__s64 rl[2] = {}; /* struct rlimit: rlim_cur, rlim_max */
-	bpf_probe_read_user(rl, sizeof(rl), (const void *)sys_arg(regs, 1));
+	read_rlimit(rl, sys_arg(regs, 1));
 	put_s64(s, ret);
 	put_s64(s, rl[0]);
 	put_s64(s, rl[1]);
@@ -1561,13 +1581,17 @@ SYS_EXIT(sx_setrlimit)
  * 0 when there is no old-limits buffer (the failed read zeroes them, as libs sends). */
 SYS_EXIT(sx_prlimit64)
 {
+	if (rlimit_redundant(__NR_prlimit64, ret, sys_arg(regs, 1)))
+		return 0;
 	struct scratch *s = evt_begin(PPME_SYSCALL_PRLIMIT_X, 7);
 	if (!s)
 		return 0;
 	__s64 nrl[2] = {}, orl[2] = { -1, -1 };
-	bpf_probe_read_user(nrl, sizeof(nrl), (const void *)sys_arg(regs, 2));
-	if (ret == 0)
-		bpf_probe_read_user(orl, sizeof(orl), (const void *)sys_arg(regs, 3));
+	read_rlimit(nrl, sys_arg(regs, 2));
+	if (ret == 0) {
+		orl[0] = orl[1] = 0;
+		read_rlimit(orl, sys_arg(regs, 3));
+	}
 	put_s64(s, ret);
 	put_s64(s, nrl[0]);
 	put_s64(s, nrl[1]);
@@ -1792,6 +1816,17 @@ SYS_EXIT(sx_clone)
 	if (ret == 0)
 		return 0;
 	__u32 nr = (__u32)regs->orig_ax;
+	/* The child's own event, which sched_fork sent moments ago from this thread on this
+	 * CPU, already made the child in user space's state: there, this caller's event only
+	 * names the thread that forked. Not sent when no rule matches the syscall. */
+	if (selected(nr) & SAKER_SEL_STATE_ONLY) {
+		struct scratch *f = evt_continue();
+		if (f && f->fork_child == (__u32)ret && f->fork_parent == (__u32)bpf_get_current_pid_tgid()) {
+			f->fork_child = 0;
+			count_redundant();
+			return 0;
+		}
+	}
 	struct scratch *s = evt_begin(clone_event_type(nr), 21);
 	if (!s)
 		return 0;
@@ -2163,7 +2198,13 @@ int BPF_PROG(sched_fork_2, struct task_struct *parent, struct task_struct *child
 	__u32 nr = current_syscall();
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	put_clone_tail(s, (struct task_struct *)child, clone_syscall_flags(regs, nr), 0);
-	evt_submit(s);
+	/* see sx_clone: the caller's event may stay in the kernel. The child as the caller's
+	 * clone returns it: its id in the caller's pid namespace. */
+	__u32 level = current_task()->thread_pid->level;
+	__u32 child_nr = KCAST(struct upid, &child->thread_pid->numbers[level & 31])->nr;
+	bool sent = evt_submit(s);
+	s->fork_parent = (__u32)bpf_get_current_pid_tgid();
+	s->fork_child = sent ? child_nr : 0;
 	return 0;
 }
 

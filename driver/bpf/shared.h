@@ -23,6 +23,8 @@
 #define SAKER_SEL_EXIT 1    /* send the syscall's exit event (its own type) */
 #define SAKER_SEL_GENERIC 2 /* send GENERIC_X: the syscall has no event type of its own */
 #define SAKER_SEL_ENTER 4   /* also send the enter event (open family, connect: TOCTOU) */
+#define SAKER_SEL_STATE_ONLY 8 /* no rule matches it: its events that would change nothing in
+				* user space's state are not sent (see `redundant` below) */
 
 /* The largest event the probe writes (scap limit: param lengths are u16). */
 #define SAKER_MAX_EVENT 65536
@@ -43,6 +45,9 @@ struct saker_counters {
 	__u64 drops_size;    /* events lost: larger than SAKER_MAX_EVENT */
 	__u64 unsupported;   /* selected syscalls for which this probe has no filler yet */
 	__u64 quiet;         /* openat and close events not sent: quiet opens (below) */
+	__u64 redundant;     /* events of SAKER_SEL_STATE_ONLY syscalls not sent: a clone
+			      * caller's exit when its child's event was sent, a prlimit64 or
+			      * setrlimit that sets no RLIMIT_NOFILE */
 };
 
 /*

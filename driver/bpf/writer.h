@@ -42,6 +42,7 @@ struct scratch {
 	__u32 cg_n;                      /* and how many */
 	struct saker_quiet_key quiet_hits[QUIET_HITS]; /* quiet_key (saker.bpf.c): keys found last, */
 	__u32 quiet_hit_next;                          /* and the one to replace next */
+	__u32 fork_parent, fork_child; /* sched_fork (saker.bpf.c): the last child event sent here */
 };
 
 /* Ring buffer shared by all CPUs; user space sets its size before load. */
@@ -88,6 +89,14 @@ static __always_inline struct saker_counters *counters_get(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+/* An event of a SAKER_SEL_STATE_ONLY syscall that user space's state would not miss. */
+static __always_inline void count_redundant(void)
+{
+	struct saker_counters *c = counters_get();
+	if (c)
+		c->redundant++;
 }
 
 static __always_inline __u8 selected(__u32 slot)
@@ -236,16 +245,16 @@ static __always_inline void poke_prev(struct scratch *s, __u8 c)
 }
 
 /* Finishes the event: writes its length and copies it, with the CPU after it (see
- * SAKER_RECORD_CPU_BYTES), into the ring buffer. */
-static __always_inline void evt_submit(struct scratch *s)
+ * SAKER_RECORD_CPU_BYTES), into the ring buffer. False when it was dropped. */
+static __always_inline bool evt_submit(struct scratch *s)
 {
 	struct saker_counters *c = counters_get();
 	if (!c)
-		return;
+		return false;
 	__u64 len = s->pos;
 	if (len > SAKER_MAX_EVENT) {
 		c->drops_size++;
-		return;
+		return false;
 	}
 	*(__u32 *)&s->data[PPM_HDR_LEN] = (__u32)len;
 	/* past the event: the temporaries' half, free by now */
@@ -259,9 +268,10 @@ static __always_inline void evt_submit(struct scratch *s)
 	__u64 flags = avail < wakeup_bytes && avail + len >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&ring, s->data, len, flags)) {
 		c->drops_buffer++;
-		return;
+		return false;
 	}
 	c->events++;
+	return true;
 }
 
 #endif /* SAKER_WRITER_H */

@@ -38,6 +38,7 @@ test('struct saker_counters in the probe matches COUNTERS', { skip: built }, () 
     drops_size: COUNTERS.fields.dropsSize,
     unsupported: COUNTERS.fields.unsupported,
     quiet: COUNTERS.fields.quiet,
+    redundant: COUNTERS.fields.redundant,
   })
 })
 
@@ -72,6 +73,7 @@ test('driver/bpf/shared.h constants match their twins', () => {
   assert.equal(Number(d.get('SAKER_SEL_EXIT')), SEL.EXIT)
   assert.equal(Number(d.get('SAKER_SEL_GENERIC')), SEL.GENERIC)
   assert.equal(Number(d.get('SAKER_SEL_ENTER')), SEL.ENTER)
+  assert.equal(Number(d.get('SAKER_SEL_STATE_ONLY')), SEL.STATE_ONLY)
   assert.equal(Number(d.get('SAKER_MAX_EVENT')), SAKER_MAX_EVENT)
   assert.equal(Number(d.get('SAKER_RECORD_CPU_BYTES')), RECORD_CPU_BYTES)
   assert.equal(Number(d.get('SAKER_QUIET_PATH')), QUIET_KEY.pathBytes)

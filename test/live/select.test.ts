@@ -58,3 +58,14 @@ test('the ppm_sc table maps native numbers to ppm_sc codes', () => {
   assert.equal(t[nr('getpid')], ppmScByName('getpid'))
   assert.equal(t[nr('openat')], ppmScByName('openat'))
 })
+
+test('with the rules\' syscalls given, the selected syscalls no rule matches are state-only', () => {
+  const rules = new Set([ppmScByName('execve')!, ppmScByName('openat')!])
+  const s = selectForEvents([PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_OPENAT_2_X], { rules })
+  assert.ok(s.stateOnlySyscalls!.includes(nr('clone')))
+  assert.ok(s.stateOnlySyscalls!.includes(nr('prlimit64')))
+  assert.ok(!s.stateOnlySyscalls!.includes(nr('execve')))
+  assert.ok(!s.stateOnlySyscalls!.includes(nr('openat')))
+  assert.ok(s.stateOnlySyscalls!.every(n => s.selectedSyscalls.includes(n) || s.genericSyscalls.includes(n)))
+  assert.deepEqual(selectForEvents([PPME.SYSCALL_EXECVE_19_X]).stateOnlySyscalls, [], 'without them (a capture is written) none is')
+})

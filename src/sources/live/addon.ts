@@ -13,6 +13,13 @@ export interface AddonSelection {
   genericSyscalls: readonly number[]
   /** Syscalls whose enter event is sent too (open, openat, openat2, creat, connect). */
   enterSyscalls: readonly number[]
+  /**
+   * Selected syscalls that no rule matches, whose events the probe may keep when they would
+   * change nothing in the state: a clone caller's exit once its child's event was sent, a
+   * prlimit64 or setrlimit that sets no RLIMIT_NOFILE. Empty while every event must be sent
+   * (a capture is written).
+   */
+  stateOnlySyscalls?: readonly number[]
   /** The sched_process_exit tracepoint (procexit events). */
   procExit: boolean
 }

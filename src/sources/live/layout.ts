@@ -6,12 +6,12 @@
 export const SAKER_SYSCALLS = 512
 
 /** Bits of one selection slot (SAKER_SEL_*). */
-export const SEL = { EXIT: 1, GENERIC: 2, ENTER: 4 } as const
+export const SEL = { EXIT: 1, GENERIC: 2, ENTER: 4, STATE_ONLY: 8 } as const
 
 /** struct saker_counters, one per CPU: field byte offsets (all u64) and the size. */
 export const COUNTERS = {
-  size: 40,
-  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32 },
+  size: 48,
+  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32, redundant: 40 },
 } as const
 
 /** struct saker_quiet_key: the flags (u32), the comm, the path (NUL-terminated and zero-padded). */

@@ -69,6 +69,8 @@ export interface LiveCounters {
   unsupported: number
   /** openat and close events held back as quiet opens. */
   quiet: number
+  /** Events of stateOnlySyscalls not sent: they would have changed nothing in the state. */
+  redundant: number
 }
 
 export interface LiveStats extends LiveCounters {
@@ -123,6 +125,7 @@ export function openLive(opts: LiveOptions): LiveSource {
     selectedSyscalls: sel.selectedSyscalls,
     genericSyscalls: sel.genericSyscalls,
     enterSyscalls: opts.enterEvents === true ? sel.enterSyscalls : [],
+    stateOnlySyscalls: sel.stateOnlySyscalls ?? [],
     procExit: sel.procExit,
     ppmSc: ppmScTable(),
     ...(opts.wakeupBytes !== undefined ? { wakeupBytes: opts.wakeupBytes } : {}),
@@ -157,7 +160,7 @@ class Live implements LiveSource {
   stats(): LiveStats {
     const raw = new DataView(this.addon.stats(this.handle))
     const perCpu: LiveCounters[] = []
-    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0, quiet: 0 }
+    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0, quiet: 0, redundant: 0 }
     const f = COUNTERS.fields
     for (let off = 0; off + COUNTERS.size <= raw.byteLength; off += COUNTERS.size) {
       const c: LiveCounters = {
@@ -166,6 +169,7 @@ class Live implements LiveSource {
         dropsSize: Number(raw.getBigUint64(off + f.dropsSize, true)),
         unsupported: Number(raw.getBigUint64(off + f.unsupported, true)),
         quiet: Number(raw.getBigUint64(off + f.quiet, true)),
+        redundant: Number(raw.getBigUint64(off + f.redundant, true)),
       }
       perCpu.push(c)
       sum.events += c.events
@@ -173,6 +177,7 @@ class Live implements LiveSource {
       sum.dropsSize += c.dropsSize
       sum.unsupported += c.unsupported
       sum.quiet += c.quiet
+      sum.redundant += c.redundant
     }
     return { ...sum, perCpu }
   }

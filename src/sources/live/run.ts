@@ -12,8 +12,10 @@
 // a -w capture's process list) then knows every process whose events follow.
 //
 // Quiet opens (src/engine/quiet-opens.ts): once an openat shows a path, flags and process name
-// that no enabled rule can depend on, the probe stops sending those opens and their closes. Not
-// while writing a capture (-w, or the rules' capture dumps): a capture keeps every event.
+// that no enabled rule can depend on, the probe stops sending those opens and their closes.
+// The syscalls only the state needs (no rule matches them) lose their events that would
+// change nothing there (SAKER_SEL_STATE_ONLY in driver/bpf/shared.h). Neither while writing a
+// capture (-w, or the rules' capture dumps): a capture keeps every event.
 import { existsSync } from 'node:fs'
 import os from 'node:os'
 import { CaptureWriter } from '../../capture/writer.js'
@@ -156,7 +158,10 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     )
   }
   if (log.enabled('debug')) log.log('debug', `(${sets.selected.size}) syscalls selected in total (final set): ${scSetToEventNames(sets.selected).join(', ')}`)
-  const selection = selectPpmSc(sets.selected)
+  // a capture gets every event; else the probe keeps what no rule and not the state would use:
+  // quiet opens, and the state-only syscalls' events that change nothing there
+  const sendAll = (opts.writeCapture ?? '') !== '' || config.capture.enabled
+  const selection = selectPpmSc(sets.selected, sendAll ? {} : { rules: sets.rules })
 
   let outputs: Outputs
   try {
@@ -173,7 +178,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   log.log('info', `The chosen syscall buffer dimension is: ${BUF_SIZE_PRESETS[mebpf.buf_size_preset]} bytes (${BUF_SIZE_PRESETS[mebpf.buf_size_preset]! >> 20} MBs)`)
   log.log('info', "Opening 'syscall' source with modern BPF probe.")
   log.log('info', `One ring buffer shared by all CPUs: ${ringBytes >> 20} MiB (the size of the buffers cpus_for_each_buffer=${mebpf.cpus_for_each_buffer} would make)`)
-  const quiet = (opts.writeCapture ?? '') === '' && !config.capture.enabled ? new QuietOpens(ruleset.enabledRules) : null
+  const quiet = sendAll ? null : new QuietOpens(ruleset.enabledRules)
   let live: LiveSource
   try {
     // nothing selected until the state is seeded (Falco's start_capture comes after its
@@ -336,7 +341,10 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   dumps?.close()
   if (opts.verbose) {
     process.stderr.write(`Driver Events:${stats.events}\nDriver Drops:${stats.dropsBuffer + stats.dropsSize}\n`)
-    if (quiet !== null) process.stderr.write(`Driver Quiet Opens:${stats.quiet} (openat and close events held back)\n`)
+    if (!sendAll) {
+      process.stderr.write(`Driver Quiet Opens:${stats.quiet} (openat and close events held back)\n`)
+      process.stderr.write(`Driver Redundant Events:${stats.redundant} (state-only events that would change nothing, held back)\n`)
+    }
     process.stderr.write(`Elapsed time: ${elapsed.toFixed(3)}, Captured Events: ${events}, ${(events / elapsed).toFixed(2)} eps\n`)
   }
   process.stderr.write(monitor.stats())

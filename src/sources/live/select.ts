@@ -25,6 +25,11 @@ export interface SelectOptions {
   all?: boolean
   /** Also send enter events for the syscalls that have TOCTOU-sensitive arguments. */
   enterEvents?: boolean
+  /**
+   * The ppm_sc codes the rules can match: the other selected syscalls become
+   * stateOnlySyscalls. Leave it out when every event must be sent (a capture is written).
+   */
+  rules?: ReadonlySet<number>
 }
 
 /** The syscalls whose enter events the probe can send (Falco's TOCTOU mitigation set). */
@@ -47,13 +52,15 @@ export function selectPpmSc(ppmSc: ReadonlySet<number>, opts: SelectOptions = {}
   const selectedSyscalls: number[] = []
   const genericSyscalls: number[] = []
   const enterSyscalls: number[] = []
+  const stateOnlySyscalls: number[] = []
   for (const s of x86_64Syscalls()) {
     if (!ppmSc.has(s.ppmSc)) continue
     if (s.exit === PPME.GENERIC_X) genericSyscalls.push(s.nr)
     else selectedSyscalls.push(s.nr)
     if (opts.enterEvents && ENTER_EVENT_SYSCALLS.includes(s.name)) enterSyscalls.push(s.nr)
+    if (opts.rules !== undefined && !opts.rules.has(s.ppmSc)) stateOnlySyscalls.push(s.nr)
   }
-  return { ppmSc, selectedSyscalls, genericSyscalls, enterSyscalls, procExit: ppmSc.has(SCHED_PROCESS_EXIT) }
+  return { ppmSc, selectedSyscalls, genericSyscalls, enterSyscalls, stateOnlySyscalls, procExit: ppmSc.has(SCHED_PROCESS_EXIT) }
 }
 
 /** The selection of the named syscalls (and tracepoints, e.g. 'sched_process_exit'). */
