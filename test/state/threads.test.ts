@@ -242,6 +242,20 @@ describe('process lifecycle events', () => {
     assert.equal(h.state.stats.threadsRemoved, 1)
   })
 
+  test('a caller\'s clone exit that comes after its child exited does not bring the child back', () => {
+    const h = bashHost()
+    // the child's own event first (a probe sends it from the fork), its exit, then the caller's
+    h.push(PPME.SYSCALL_CLONE_20_X, 300, clone(0, { tid: 300, pid: 300, ptid: 100 }))
+    h.push(PPME.PROCEXIT_1_E, 300, [0, 0, 0, 0, 1])
+    h.push(PPME.SYSCALL_GETCWD_X, 100, [0, '/'])
+    assert.equal(h.thread(300), null)
+    h.push(PPME.SYSCALL_CLONE_20_X, 100, clone(300, { tid: 100, pid: 100, ptid: 1 }))
+    assert.equal(h.thread(300), null, 'the late caller event made no thread')
+    // a child whose tid shares the exited one's slot, 8192 tids later, is made
+    h.push(PPME.SYSCALL_CLONE_20_X, 100, clone(300 + 8192, { tid: 100, pid: 100, ptid: 1 }))
+    assert.equal(h.thread(300 + 8192)!.ptid, 100)
+  })
+
   test('the exit of one thread of a process keeps the process until its last thread exits', () => {
     const h = bashHost()
     h.push(PPME.PROCEXIT_1_E, 100, [0, 0, 0, 0, 0])
