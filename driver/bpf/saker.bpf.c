@@ -1552,12 +1552,14 @@ static __always_inline bool rlimit_redundant(__u32 nr, long ret, __u64 resource)
 	return true;
 }
 
-/* An rlimit pair from user memory; {0, 0} without one (NULL: no read, whose fault costs
- * ~1 us; a failed read zeroes it), as libs' modern probe sends. */
+/* An rlimit pair from user memory; {0, 0} without one, as libs' modern probe sends (a
+ * failed read zeroes it; NULL is not read: its fault costs ~1 us). */
 static __always_inline void read_rlimit(__s64 rl[2], __u64 p)
 {
 	if (p)
 		bpf_probe_read_user(rl, 2 * sizeof(__s64), (const void *)p);
+	else
+		rl[0] = rl[1] = 0;
 }
 
 SYS_EXIT(sx_setrlimit)
@@ -1567,7 +1569,7 @@ SYS_EXIT(sx_setrlimit)
 	struct scratch *s = evt_begin(PPME_SYSCALL_SETRLIMIT_X, 4);
 	if (!s)
 		return 0;
-	__s64 rl[2] = {}; /* struct rlimit: rlim_cur, rlim_max */
+	__s64 rl[2]; /* struct rlimit: rlim_cur, rlim_max */
 	read_rlimit(rl, sys_arg(regs, 1));
 	put_s64(s, ret);
 	put_s64(s, rl[0]);
@@ -1578,7 +1580,7 @@ SYS_EXIT(sx_setrlimit)
 }
 
 /* The old limits only when the call succeeded (the kernel fills them then); -1 else, and
- * 0 when there is no old-limits buffer (the failed read zeroes them, as libs sends). */
+ * 0 when there is no old-limits buffer (read_rlimit). */
 SYS_EXIT(sx_prlimit64)
 {
 	if (rlimit_redundant(__NR_prlimit64, ret, sys_arg(regs, 1)))
@@ -1586,12 +1588,10 @@ SYS_EXIT(sx_prlimit64)
 	struct scratch *s = evt_begin(PPME_SYSCALL_PRLIMIT_X, 7);
 	if (!s)
 		return 0;
-	__s64 nrl[2] = {}, orl[2] = { -1, -1 };
+	__s64 nrl[2], orl[2] = { -1, -1 };
 	read_rlimit(nrl, sys_arg(regs, 2));
-	if (ret == 0) {
-		orl[0] = orl[1] = 0;
+	if (ret == 0)
 		read_rlimit(orl, sys_arg(regs, 3));
-	}
 	put_s64(s, ret);
 	put_s64(s, nrl[0]);
 	put_s64(s, nrl[1]);

@@ -52,9 +52,9 @@ describe('state-only syscalls', { skip }, () => {
     for (const stateOnly of [true, false]) {
       const { events } = await runUnder(stateOnly, 'rlimits')
       // [resource, res] of each limit call the probe sent (the loader makes a prlimit64 of RLIMIT_STACK first)
-      const calls = (type: number, resource: number, res: number) => events.filter(e => e.type === type).map(e => [e.v.u8(resource), e.v.i64(res) < 0 ? -1 : 0])
-      const prlimits = calls(PPME.SYSCALL_PRLIMIT_X, 6, 0)
-      const setrlimits = calls(PPME.SYSCALL_SETRLIMIT_X, 3, 0)
+      const calls = (type: number, resource: number) => events.filter(e => e.type === type).map(e => [e.v.u8(resource), e.v.i64(0) < 0 ? -1 : 0])
+      const prlimits = calls(PPME.SYSCALL_PRLIMIT_X, 6)
+      const setrlimits = calls(PPME.SYSCALL_SETRLIMIT_X, 3)
       if (stateOnly) {
         assert.deepEqual(prlimits, [[RLIMIT_NOFILE, 0]], 'only the successful RLIMIT_NOFILE prlimit64 is sent')
         assert.deepEqual(setrlimits, [[RLIMIT_NOFILE, 0]])
