@@ -21,6 +21,16 @@ export const EVENT_HEADER_SIZE_V1 = 22
 export const MAX_EVENT_PARAMS = 32
 
 const TWO_32 = 4294967296
+
+/**
+ * A signed 64-bit value from its halves. One that fits in 32 bits comes back as a small integer:
+ * the float arithmetic gives a heap number even for 0, and a number field of the state (tid,
+ * pid, fd...) that once holds one changes its hidden class's representation, which sends every
+ * compiled function that touches such objects back to the interpreter.
+ */
+function int64(hi: number, lo: number): number {
+  return (hi === 0 && lo < 0x80000000) || (hi === -1 && lo >= 0x80000000) ? lo | 0 : hi * TWO_32 + lo
+}
 const EMPTY = new Uint8Array(0)
 
 // Width in bytes of each param length, per event type: 2, 4 for EF_LARGE_PAYLOAD
@@ -157,7 +167,7 @@ export class EventView {
     const dv = this.dv
     this.tsLo = dv.getUint32(offset, true)
     this.tsHi = dv.getUint32(offset + 4, true)
-    this.tid = dv.getInt32(offset + 12, true) * TWO_32 + dv.getUint32(offset + 8, true)
+    this.tid = int64(dv.getInt32(offset + 12, true), dv.getUint32(offset + 8, true))
     this.len = dv.getUint32(offset + 16, true)
     this.type = dv.getUint16(offset + 20, true)
     this.nparams = dv.getUint32(offset + 22, true)
@@ -307,14 +317,15 @@ export class EventView {
   i64(i: number): number {
     if (this.paramLen(i) < 8) return 0
     const o = this.offs[i]!
-    return this.dv.getInt32(o + 4, true) * TWO_32 + this.dv.getUint32(o, true)
+    return int64(this.dv.getInt32(o + 4, true), this.dv.getUint32(o, true))
   }
 
   /** Unsigned 64-bit value as a number: exact up to 2^53, rounded beyond. */
   u64n(i: number): number {
     if (this.paramLen(i) < 8) return 0
     const o = this.offs[i]!
-    return this.dv.getUint32(o + 4, true) * TWO_32 + this.dv.getUint32(o, true)
+    const hi = this.dv.getUint32(o + 4, true)
+    return hi === 0 ? int64(0, this.dv.getUint32(o, true)) : hi * TWO_32 + this.dv.getUint32(o, true)
   }
 
   /** PT_DOUBLE. */

@@ -20,11 +20,16 @@ export class RecentByTid<T> {
     return v
   }
 
+  // The value goes too: a removed thread kept here would live on (with its fd table) until its
+  // slot was reused, and every young object it holds would be promoted to the old generation.
   forget(tid: number): void {
-    this.tids[tid & (SLOTS - 1)] = NaN
+    const slot = tid & (SLOTS - 1)
+    this.tids[slot] = NaN
+    this.values[slot] = undefined
   }
 
   clear(): void {
     this.tids.fill(NaN)
+    this.values.fill(undefined)
   }
 }

@@ -1,0 +1,40 @@
+// EventView's 64-bit number readers: exact values across the 32-bit boundaries, and values that
+// fit in 32 bits returned as V8 small integers (a heap number stored into a state field changes
+// the field's representation and so the hidden class of every thread or fd object, which
+// deoptimizes the code that handles them; see int64 in src/events/event.ts).
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { setFlagsFromString } from 'node:v8'
+import { EventView } from '../../src/events/event.js'
+import { PPME } from '../../src/events/table.js'
+import { P, makeEvent } from '../capture/helpers.js'
+
+setFlagsFromString('--allow-natives-syntax')
+const isSmi = new Function('x', 'return %IsSmi(x)') as (x: unknown) => boolean
+
+const SIGNED = [0n, 1n, -1n, 42n, 2n ** 31n - 1n, -(2n ** 31n), 2n ** 31n, -(2n ** 31n) - 1n, 2n ** 32n - 1n, 2n ** 32n, -(2n ** 32n), 2n ** 53n, -(2n ** 53n)]
+
+function view(values: readonly bigint[], tid: bigint): EventView {
+  const params = values.map(v => P.u64(BigInt.asUintN(64, v)))
+  return new EventView().reset(makeEvent(PPME.SYSCALL_CLOSE_X, params, { tid: BigInt.asUintN(64, tid) }), 0)
+}
+
+test('i64 and the thread id read signed values exactly, as small integers when they fit in 32 bits', () => {
+  for (const v of SIGNED) {
+    const ev = view([v], v)
+    const fits = v >= -(2n ** 31n) && v < 2n ** 31n
+    assert.equal(ev.i64(0), Number(v), `i64 of ${v}`)
+    assert.equal(ev.tid, Number(v), `tid ${v}`)
+    assert.equal(isSmi(ev.i64(0)), fits, `i64 of ${v} is ${fits ? '' : 'not '}a small integer`)
+    assert.equal(isSmi(ev.tid), fits, `tid ${v}`)
+  }
+})
+
+test('u64n reads unsigned values exactly up to 2^53, as small integers below 2^31', () => {
+  for (const v of [0n, 1n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 32n + 5n, 2n ** 53n]) {
+    const ev = view([v], 1n)
+    assert.equal(ev.u64n(0), Number(v), `u64n of ${v}`)
+    assert.equal(isSmi(ev.u64n(0)), v < 2n ** 31n, `u64n of ${v}`)
+  }
+})
