@@ -6,21 +6,22 @@
 //                (`cat`), spread over the run, must each raise "Read sensitive file untrusted"
 //   fork+exec    FORKS fork+execve of /bin/true, each waited for
 //
-// Each round starts Saker, runs a tenth of the workload to warm it up, then the timed one.
+// Each round starts Saker, runs the workload once to warm it up, then the timed one.
 //
 // Reported per workload: the loop's fastest wall time without and with Saker and their ratio,
 // the events Saker took from the probe per second of the loop (its count scaled to the timed
 // run) and those the probe held back (same scaling): quiet opens and their closes, and the
-// state-only events that would have changed nothing; Saker's CPU time (user + system, /proc/PID/stat) from the workload's start until its
-// last events were matched, divided by those events, and, over all rounds, the most drops the
-// probe counted and for open+close the fewest of the 10 reads alerted. Reference on this machine (real
+// state-only events that would have changed nothing; the CPU time Saker's threads ran
+// (schedstat) from the workload's start until its last events were matched, divided by those
+// events, and, over all rounds, the most drops the probe counted and for open+close the fewest
+// of the 10 reads alerted. Reference on this machine (real
 // Falco 0.40, same rules): open+close 2.5x with 42% drops and 4 of 10 reads alerted,
 // fork+exec 1.08x. Needs root, `make build`, ../shared/falco/rules/3.2.0.
 //
 //   node dist/bench/live/falco-rules.bench.js [pairs] [forks] [rounds]
 //   SAKER_BENCH_BIN=/path/to/saker to run another build of the CLI
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -60,14 +61,21 @@ function workload(exe: string, args: string[]): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
-/** USER_HZ: the unit of utime and stime in /proc/PID/stat (100 on every Linux Saker runs on). */
-const TICK_NS = 1e7
-
-/** CPU time (user + system) a process has used, in ns. */
+/**
+ * CPU time a process's threads have run, in ns: the scheduler's own sums (schedstat), exact,
+ * where utime and stime in /proc/PID/stat are sampled at each tick and charge a process woken
+ * by a timer (Saker's flush) for ticks it barely used.
+ */
 function cpuNs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return (Number(f[11]) + Number(f[12])) * TICK_NS // fields 14 and 15, counted from field 3
+  let ns = 0
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0])
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns
 }
 
 interface Running {
@@ -109,15 +117,17 @@ async function startSaker(): Promise<Running> {
 interface Round { baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; cpuNs: number; reads: number }
 interface Row { name: string; baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; usPerEvent: number; note: string }
 
-/** The warm-up's share of the events Saker takes in a round (a tenth of the timed workload). */
-const WARM_SHARE = 1 / 11
+/** The warm-up's length, as a share of the timed workload (see round()). */
+const WARM = 1
+/** The warm-up's share of the events Saker takes in a round. */
+const WARM_SHARE = WARM / (1 + WARM)
 
 async function round(exe: string, args: string[], warmArgs: string[], during?: (ms: number) => Promise<void>): Promise<Round> {
   const baseNs = await workload(exe, args)
   const s = await startSaker()
-  // A running agent is a warm one: a tenth of the workload first (WARM_SHARE), so that V8 has
-  // compiled Saker's hot paths (its optimizing compiler otherwise takes the second core for
-  // the first ~0.2 s, a large part of a 2 s fork+exec run).
+  // A running agent is a warm one: the workload once first, so that V8 has compiled Saker's
+  // hot paths. After a tenth of it, V8's optimizing compiler still took ~35% of Saker's CPU in
+  // the timed fork+exec run (perf), ~170 ms of 270 on the core the workload shares.
   await workload(exe, warmArgs)
   await sleep(500)
   const before = s.alerts().length
@@ -167,8 +177,8 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the live benchmark needs root')
   if (!existsSync(join(rulesDir, 'falco_rules.yaml'))) throw new Error(`Falco's 3.2.0 rules are not at ${rulesDir}`)
   const rows = [
-    await measure(`open+close x${PAIRS}`, openClose, [target, String(PAIRS)], [target, String(Math.ceil(PAIRS / 10))], shadowReads),
-    await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)], [String(Math.ceil(FORKS / 10))]),
+    await measure(`open+close x${PAIRS}`, openClose, [target, String(PAIRS)], [target, String(Math.ceil(PAIRS * WARM))], shadowReads),
+    await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)], [String(Math.ceil(FORKS * WARM))]),
   ]
   console.log(`saker live, Falco 3.2.0 rules (falco, incubating, sandbox): ${saker}, fastest of ${ROUNDS} rounds`)
   console.log('workload                 without ms   with ms   ratio   events/s to JS   held back/s   CPU us/event   drops   notes')

@@ -36,8 +36,13 @@ export class FdInfo {
   fd = -1
   type: number = FDT.UNINITIALIZED
   openFlags = 0
-  /** Socket addresses (sockinfo union), null for non-socket fds. */
+  /**
+   * Socket addresses (sockinfo union), null for non-socket fds. Read it here; write through
+   * sockinfo(), which copies it first when a clone shares it.
+   */
   sock: Uint8Array | null = null
+  /** `sock` is shared with a clone (or the original): copied on the next write. */
+  private sockShared = false
   /** Human-readable name: full path for files, tuple text for sockets. */
   name = ''
   /** Files: the path as the syscall gave it. */
@@ -51,13 +56,19 @@ export class FdInfo {
   /** pidfd: the pid it refers to. */
   pid = 0
 
-  /** A copy (sinsp_fdinfo::clone), its own sockinfo included. */
+  /**
+   * A copy (sinsp_fdinfo::clone). The sockinfo is shared until either side writes it: a fork
+   * copies the parent's whole table, and most children never touch its sockets.
+   */
   clone(): FdInfo {
     const c = new FdInfo()
     c.fd = this.fd
     c.type = this.type
     c.openFlags = this.openFlags
-    c.sock = this.sock === null ? null : this.sock.slice()
+    if (this.sock !== null) {
+      c.sock = this.sock
+      c.sockShared = this.sockShared = true
+    }
     c.name = this.name
     c.nameRaw = this.nameRaw
     c.oldName = this.oldName
@@ -69,10 +80,14 @@ export class FdInfo {
     return c
   }
 
-  /** The sockinfo buffer, created zeroed on first use. */
+  /** The sockinfo buffer to write: created zeroed on first use, this fd's own. */
   sockinfo(): Uint8Array {
     let s = this.sock
     if (s === null) s = this.sock = new Uint8Array(SOCKINFO_SIZE)
+    else if (this.sockShared) {
+      s = this.sock = s.slice()
+      this.sockShared = false
+    }
     return s
   }
 
