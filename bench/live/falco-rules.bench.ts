@@ -176,6 +176,10 @@ async function shadowReads(ms: number): Promise<void> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the live benchmark needs root')
   if (!existsSync(join(rulesDir, 'falco_rules.yaml'))) throw new Error(`Falco's 3.2.0 rules are not at ${rulesDir}`)
+  // the kernel then times every BPF program run: the probe's side of fork+exec costs ~2% more
+  if (readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() !== '0') {
+    console.warn('warning: kernel.bpf_stats_enabled is on, which slows every probe program; `sysctl kernel.bpf_stats_enabled=0` first')
+  }
   const rows = [
     await measure(`open+close x${PAIRS}`, openClose, [target, String(PAIRS)], [target, String(Math.ceil(PAIRS * WARM))], shadowReads),
     await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)], [String(Math.ceil(FORKS * WARM))]),
