@@ -117,18 +117,16 @@ async function startSaker(): Promise<Running> {
 interface Round { baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; cpuNs: number; reads: number }
 interface Row { name: string; baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; usPerEvent: number; note: string }
 
-/** The warm-up's length, as a share of the timed workload (see round()). */
-const WARM = 1
-/** The warm-up's share of the events Saker takes in a round. */
-const WARM_SHARE = WARM / (1 + WARM)
+/** The warm-up's share of the events Saker takes in a round: it runs the workload once too. */
+const WARM_SHARE = 1 / 2
 
-async function round(exe: string, args: string[], warmArgs: string[], during?: (ms: number) => Promise<void>): Promise<Round> {
+async function round(exe: string, args: string[], during?: (ms: number) => Promise<void>): Promise<Round> {
   const baseNs = await workload(exe, args)
   const s = await startSaker()
   // A running agent is a warm one: the workload once first, so that V8 has compiled Saker's
   // hot paths. After a tenth of it, V8's optimizing compiler still took ~35% of Saker's CPU in
   // the timed fork+exec run (perf), ~170 ms of 270 on the core the workload shares.
-  await workload(exe, warmArgs)
+  await workload(exe, args)
   await sleep(500)
   const before = s.alerts().length
   const cpu0 = s.cpuNs()
@@ -148,10 +146,10 @@ async function round(exe: string, args: string[], warmArgs: string[], during?: (
 }
 
 /** ROUNDS rounds of without/with; times are each side's fastest, drops and reads the worst. */
-async function measure(name: string, exe: string, args: string[], warmArgs: string[], during?: (ms: number) => Promise<void>): Promise<Row> {
+async function measure(name: string, exe: string, args: string[], during?: (ms: number) => Promise<void>): Promise<Row> {
   await workload(exe, args) // warm caches
   const rounds: Round[] = []
-  for (let r = 0; r < ROUNDS; r++) rounds.push(await round(exe, args, warmArgs, during))
+  for (let r = 0; r < ROUNDS; r++) rounds.push(await round(exe, args, during))
   const fastest = rounds.reduce((a, b) => (b.sakerNs < a.sakerNs ? b : a))
   return {
     name,
@@ -181,8 +179,8 @@ async function main(): Promise<void> {
     console.warn('warning: kernel.bpf_stats_enabled is on, which slows every probe program; `sysctl kernel.bpf_stats_enabled=0` first')
   }
   const rows = [
-    await measure(`open+close x${PAIRS}`, openClose, [target, String(PAIRS)], [target, String(Math.ceil(PAIRS * WARM))], shadowReads),
-    await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)], [String(Math.ceil(FORKS * WARM))]),
+    await measure(`open+close x${PAIRS}`, openClose, [target, String(PAIRS)], shadowReads),
+    await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)]),
   ]
   console.log(`saker live, Falco 3.2.0 rules (falco, incubating, sandbox): ${saker}, fastest of ${ROUNDS} rounds`)
   console.log('workload                 without ms   with ms   ratio   events/s to JS   held back/s   CPU us/event   drops   notes')

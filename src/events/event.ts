@@ -23,7 +23,8 @@ export const MAX_EVENT_PARAMS = 32
 const TWO_32 = 4294967296
 
 /**
- * A signed 64-bit value from its halves. One that fits in 32 bits comes back as a small integer:
+ * A 64-bit value from its halves, `hi` read signed (i64) or unsigned (u64n). One that fits in
+ * 32 bits signed comes back as a small integer:
  * the float arithmetic gives a heap number even for 0, and a number field of the state (tid,
  * pid, fd...) that once holds one changes its hidden class's representation, which sends every
  * compiled function that touches such objects back to the interpreter.
@@ -324,8 +325,7 @@ export class EventView {
   u64n(i: number): number {
     if (this.paramLen(i) < 8) return 0
     const o = this.offs[i]!
-    const hi = this.dv.getUint32(o + 4, true)
-    return hi === 0 ? int64(0, this.dv.getUint32(o, true)) : hi * TWO_32 + this.dv.getUint32(o, true)
+    return int64(this.dv.getUint32(o + 4, true), this.dv.getUint32(o, true))
   }
 
   /** PT_DOUBLE. */

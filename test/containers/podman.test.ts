@@ -24,6 +24,14 @@ describe('podman through the Docker-compatible API', { skip: skip ?? false, time
   let fullId = ''
   let pid = 0
 
+  /** A provider that knows only this podman. */
+  const provider = (extra: Partial<ConstructorParameters<typeof ContainerMetadata>[0]> = {}): ContainerMetadata => {
+    const { config } = containerEngineConfig({
+      engines: { docker: { enabled: false }, podman: { sockets: [pm.socket] }, cri: { enabled: false }, containerd: { enabled: false } },
+    })
+    return new ContainerMetadata({ config, discoveryIntervalMs: 200, ...extra })
+  }
+
   before(async () => {
     buildImages()
     pm = new Podman()
@@ -34,10 +42,7 @@ describe('podman through the Docker-compatible API', { skip: skip ?? false, time
       '--privileged', '-v', `${vol}:/data:ro`, BUSYBOX_REF, 'sleep', '100000',
     ])
     pid = Number(pm.podman('inspect', '-f', '{{.State.Pid}}', name))
-    const { config } = containerEngineConfig({
-      engines: { docker: { enabled: false }, podman: { sockets: [pm.socket] }, cri: { enabled: false }, containerd: { enabled: false } },
-    })
-    md = new ContainerMetadata({ config, discoveryIntervalMs: 200 })
+    md = provider()
     await md.start()
   })
   after(async () => {
@@ -58,10 +63,7 @@ describe('podman through the Docker-compatible API', { skip: skip ?? false, time
 
     // Asked through a provider that follows no events: a lookup the shared one started at the
     // container's create event could still be under way, and would answer 'created'.
-    const { config } = containerEngineConfig({
-      engines: { docker: { enabled: false }, podman: { sockets: [pm.socket] }, cri: { enabled: false }, containerd: { enabled: false } },
-    })
-    const quiet = new ContainerMetadata({ config, discoveryIntervalMs: 200, watch: false, prefetch: false })
+    const quiet = provider({ watch: false, prefetch: false })
     await quiet.start()
     t.after(() => quiet.close())
     const out = await quiet.resolve(id, hint)
