@@ -131,6 +131,10 @@ export class EventView {
   cpuid = 0
 
   private dv: DataView = new DataView(EMPTY.buffer)
+  // The timestamp's halves as signed 32-bit reads (`>>> 0` gives them back unsigned): fields
+  // that hold only small integers keep their representation, while an unsigned low half
+  // passes 2^31 within seconds, and V8 then changes the view's hidden class, deoptimizing
+  // every function that had handled events.
   private tsLo = 0
   private tsHi = 0
   private tsBig: bigint | null = null
@@ -166,8 +170,8 @@ export class EventView {
       return this
     }
     const dv = this.dv
-    this.tsLo = dv.getUint32(offset, true)
-    this.tsHi = dv.getUint32(offset + 4, true)
+    this.tsLo = dv.getInt32(offset, true)
+    this.tsHi = dv.getInt32(offset + 4, true)
     this.tid = int64(dv.getInt32(offset + 12, true), dv.getUint32(offset + 8, true))
     this.len = dv.getUint32(offset + 16, true)
     this.type = dv.getUint16(offset + 20, true)
@@ -178,13 +182,13 @@ export class EventView {
 
   /** Timestamp in nanoseconds since the epoch (a bigint is made on first read, then cached). */
   get ts(): bigint {
-    if (this.tsBig === null) this.tsBig = (BigInt(this.tsHi) << 32n) | BigInt(this.tsLo)
+    if (this.tsBig === null) this.tsBig = (BigInt(this.tsHi >>> 0) << 32n) | BigInt(this.tsLo >>> 0)
     return this.tsBig
   }
 
   /** Timestamp as a number of nanoseconds: off by up to ~256 ns for present-day dates. */
   get tsNumber(): number {
-    return this.tsHi * TWO_32 + this.tsLo
+    return (this.tsHi >>> 0) * TWO_32 + (this.tsLo >>> 0)
   }
 
   /** The event's bytes (a subarray, no copy). */

@@ -38,3 +38,17 @@ test('u64n reads unsigned values exactly up to 2^53, as small integers below 2^3
     assert.equal(isSmi(ev.u64n(0)), v < 2n ** 31n, `u64n of ${v}`)
   }
 })
+
+test('timestamps read exactly and leave the view its hidden class, whatever the low half', () => {
+  const haveSameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: unknown, b: unknown) => boolean
+  const close = (ts: bigint): Uint8Array => makeEvent(PPME.SYSCALL_CLOSE_X, [P.u64(0n)], { ts })
+  const before = new EventView().reset(close(1_700_000_000n * 10n ** 9n), 0)
+  // The second's low 32 bits pass 2^31; a view that stored them unsigned changed its map then,
+  // and every optimized function that had seen the old one deoptimized.
+  for (const ts of [0n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n + 2n ** 31n, 1_764_000_002_500_000_000n, 2n ** 64n - 1n]) {
+    const ev = new EventView().reset(close(ts), 0)
+    assert.equal(ev.ts, ts, `ts ${ts}`)
+    assert.equal(ev.tsNumber, Number(ts), `tsNumber ${ts}`)
+    assert.ok(haveSameMap(ev, before), `a view of ts ${ts} keeps the hidden class`)
+  }
+})
