@@ -261,7 +261,6 @@ export class SystemState {
         break
       }
       case FDT.FILE_V2:
-        fi.openFlags = f.openFlags
         fi.name = f.name
         fi.dev = f.dev
         fi.mountId = f.mountId
@@ -270,6 +269,9 @@ export class SystemState {
         if (f.type < FDT.UNKNOWN || f.type > FDT.PIDFD) return
         fi.name = f.name
     }
+    // A capture's table has flags for files only; /proc at live start gives the others
+    // their O_CLOEXEC too (sources/live/procfs.ts).
+    fi.openFlags = f.openFlags
     fi.fd = f.fd
     // Straight into the thread's own table, as add_fd_from_scap does.
     if (!t.fds.has(f.fd) && t.fds.size >= 4096) return

@@ -52,6 +52,21 @@ describe('the thread table, seeded from a capture', () => {
     assert.ok(h.thread(1)!.children.includes(main))
   })
 
+  test('a seeded pipe or socket marked close-on-exec is gone after exec, one without it stays', () => {
+    // A capture's table carries no flags for them (they stay, as in Falco); /proc at live
+    // start-up gives them their O_CLOEXEC.
+    const h = new Harness(section([
+      captureThread(100, { comm: 'node', fds: [
+        captureFd(3, { type: FDT.FIFO, name: 'pipe:[11]', openFlags: O.CLOEXEC }),
+        captureFd(4, { type: FDT.UNIX_SOCK, name: '', source: 1n, dest: 2n, openFlags: O.CLOEXEC }),
+        captureFd(5, { type: FDT.FIFO, name: 'pipe:[12]' }),
+        captureFd(6, { type: FDT.UNIX_SOCK, name: '', source: 3n, dest: 4n })] }),
+    ]))
+    h.push(PPME.SYSCALL_CLONE_20_X, 100, clone(200, { tid: 100, pid: 100, ptid: 1, comm: 'node' }))
+    h.push(PPME.SYSCALL_EXECVE_19_X, 200, execve({ tid: 200, exe: 'true', args: [], comm: 'true', exepath: '/bin/true' }))
+    assert.deepEqual([...h.thread(200)!.fds.keys()].sort(), [5, 6])
+  })
+
   test('users and groups come from the capture user list', () => {
     const h = bashHost()
     h.push(PPME.SYSCALL_GETCWD_X, 100, [0, '/home/alice'])

@@ -121,6 +121,8 @@ function newFd(fd: number, type: number): FdInfo {
 // ---------------------------------------------------------------------------------------
 // threads
 
+const PPM_O_CLOEXEC = 1 << 12
+
 /** Linux open(2) flags (fdinfo's octal `flags:`) as PPM_O_* (scap's open_flags_to_scap). */
 export function openFlagsToPpm(flags: number): number {
   let res: number
@@ -139,7 +141,7 @@ export function openFlagsToPpm(flags: number): number {
   if (flags & 0o40000) res |= 1 << 9 // O_DIRECT
   if (flags & 0o200000) res |= 1 << 10 // O_DIRECTORY
   if (flags & 0o100000) res |= 1 << 11 // O_LARGEFILE
-  if (flags & 0o2000000) res |= 1 << 12 // O_CLOEXEC
+  if (flags & 0o2000000) res |= PPM_O_CLOEXEC
   if ((flags & 0o20200000) === 0o20200000) res |= 1 << 13 // O_TMPFILE
   return res
 }
@@ -423,15 +425,23 @@ export function readFds(ctx: ReadContext, dir: string): FdInfo[] {
       } else {
         f = newFd(fd, FD_TYPE.FILE_V2)
         f.name = clip(link, MAX_PATH_BYTES)
-        const info = readText(`${dir}/fdinfo/${n}`, 4096) ?? ''
-        const flags = /^flags:\s+([0-7]+)/m.exec(info)
-        f.openFlags = flags === null ? 0 : openFlagsToPpm(parseInt(flags[1]!, 8))
-        const mnt = /^mnt_id:\s+(\d+)/m.exec(info)
-        f.mountId = mnt === null ? 0 : Number(mnt[1])
       }
       f.ino = ino
     } else {
       f = newFd(fd, FD_TYPE.UNSUPPORTED)
+    }
+    // scap reads the flags of regular files only, so every pipe and socket a process had at
+    // start-up went through its children's execs in Falco's state; its children's children
+    // copied them at each fork. Here only those without O_CLOEXEC stay, as in the kernel.
+    const info = readText(`${dir}/fdinfo/${n}`, 4096) ?? ''
+    const flags = /^flags:\s+([0-7]+)/m.exec(info)
+    const open = flags === null ? 0 : openFlagsToPpm(parseInt(flags[1]!, 8))
+    if (f.type === FD_TYPE.FILE_V2) {
+      f.openFlags = open
+      const mnt = /^mnt_id:\s+(\d+)/m.exec(info)
+      f.mountId = mnt === null ? 0 : Number(mnt[1])
+    } else {
+      f.openFlags = open & PPM_O_CLOEXEC
     }
     out.push(f)
   }
