@@ -64,6 +64,8 @@ export const AF = { UNIX: 1, INET: 2, INET6: 10, NETLINK: 16, PACKET: 17 } as co
 /** IP protocols and socket types add_socket looks at (Linux values). */
 export const IPPROTO = { IP: 0, ICMP: 1, TCP: 6, UDP: 17, RAW: 255 } as const
 export const SOCK = { STREAM: 1, DGRAM: 2, RAW: 3 } as const
+/** SOCK_CLOEXEC, or'ed into a socket type. */
+export const SOCK_CLOEXEC = 0o2000000
 
 /** EINPROGRESS as a negative return value. */
 export const EINPROGRESS = 115

@@ -9,7 +9,7 @@ import type { EventArgs } from './args.js'
 import {
   AF, AT_FDCWD, CL, CLONE_STALE_TIME_NS, CLOSE_RANGE_CLOEXEC, CREAT_LOWER_LAYER, CREAT_UPPER_LAYER, EINPROGRESS,
   EPOLL_CLOEXEC, EXE, EXVAT_AT_EMPTY_PATH, FCNTL, FD_CLOEXEC, IPPROTO, O, PR_GET_CHILD_SUBREAPER,
-  PR_SET_CHILD_SUBREAPER, RLIMIT_NOFILE, SOCK,
+  PR_SET_CHILD_SUBREAPER, RLIMIT_NOFILE, SOCK, SOCK_CLOEXEC,
 } from './constants.js'
 import { FDF, FDT, FdInfo } from './fd.js'
 import {
@@ -1210,6 +1210,9 @@ function parseSocketpair(s: SystemState, a: EventArgs): void {
   const dst = a.bytes(4)
   if (src.length >= 8) sock.set(src.subarray(0, 8), UNIX_SRC)
   if (dst.length >= 8) sock.set(dst.subarray(0, 8), UNIX_DST)
+  // libsinsp ignores SOCK_CLOEXEC here, so both ends outlived every exec in Falco's state
+  // (a program node started kept node's own ends of the socketpairs for its stdio).
+  if ((a.u32(6) & SOCK_CLOEXEC) !== 0) f1.openFlags = O.CLOEXEC
   const f2 = f1.clone()
   s.fd = t.addFd(fd1, f1)
   t.addFd(fd2, f2)

@@ -212,6 +212,15 @@ describe('process lifecycle events', () => {
     assert.ok((h.thread(100)!.flags & CL.PIPE_SRC) !== 0, 'dup to stdout marks a pipe source')
   })
 
+  test('a socketpair made with SOCK_CLOEXEC has both ends close-on-exec', () => {
+    const h = bashHost()
+    h.push(PPME.SOCKET_SOCKETPAIR_X, 100, [0, 3, 4, 0x10n, 0x20n, 1 /* AF_UNIX */, 1 | 0o2000000 /* SOCK_STREAM|SOCK_CLOEXEC */, 0])
+    h.push(PPME.SOCKET_SOCKETPAIR_X, 100, [0, 5, 6, 0x30n, 0x40n, 1, 1, 0])
+    const fds = h.thread(100)!.fds
+    assert.deepEqual([3, 4, 5, 6].map(fd => fds.get(fd)!.type), [FDT.UNIX_SOCK, FDT.UNIX_SOCK, FDT.UNIX_SOCK, FDT.UNIX_SOCK])
+    assert.deepEqual([3, 4, 5, 6].map(fd => fds.get(fd)!.isCloseOnExec()), [true, true, false, false])
+  })
+
   test('pipe2 makes two fifo fds sharing an inode', () => {
     const h = bashHost()
     h.push(PPME.SYSCALL_PIPE2_X, 100, [0, 3, 4, 99n, O.CLOEXEC])
