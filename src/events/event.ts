@@ -131,7 +131,7 @@ export class EventView {
   cpuid = 0
 
   private dv: DataView = new DataView(EMPTY.buffer)
-  // The timestamp's halves as signed 32-bit reads (`>>> 0` gives them back unsigned): fields
+  // The timestamp's halves as signed 32-bit reads (the getters make them unsigned): fields
   // that hold only small integers keep their representation, while an unsigned low half
   // passes 2^31 within seconds, and V8 then changes the view's hidden class, deoptimizing
   // every function that had handled events.
@@ -182,13 +182,17 @@ export class EventView {
 
   /** Timestamp in nanoseconds since the epoch (a bigint is made on first read, then cached). */
   get ts(): bigint {
-    if (this.tsBig === null) this.tsBig = (BigInt(this.tsHi >>> 0) << 32n) | BigInt(this.tsLo >>> 0)
+    if (this.tsBig === null) this.tsBig = BigInt.asUintN(64, (BigInt(this.tsHi) << 32n) | BigInt.asUintN(32, BigInt(this.tsLo)))
     return this.tsBig
   }
 
   /** Timestamp as a number of nanoseconds: off by up to ~256 ns for present-day dates. */
   get tsNumber(): number {
-    return (this.tsHi >>> 0) * TWO_32 + (this.tsLo >>> 0)
+    // Each half's sign bit as 0 or 1 makes it unsigned, in one rounding as Number(ts) does.
+    // No branch and no `>>> 0`: V8 would compile a branch not yet taken, or a shift whose
+    // results were small so far, as a deoptimization once the low half passes 2^31.
+    const hi = this.tsHi + ((this.tsHi >> 31) & 1) * TWO_32
+    return (hi + ((this.tsLo >> 31) & 1)) * TWO_32 + this.tsLo
   }
 
   /** The event's bytes (a subarray, no copy). */

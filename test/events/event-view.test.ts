@@ -52,3 +52,22 @@ test('timestamps read exactly and leave the view its hidden class, whatever the 
     assert.ok(haveSameMap(ev, before), `a view of ts ${ts} keeps the hidden class`)
   }
 })
+
+test('tsNumber stays optimized when the low half of the timestamp first passes 2^31', () => {
+  const native = (body: string): ((...a: unknown[]) => unknown) => new Function('f', 'x', body) as (...a: unknown[]) => unknown
+  const prepare = native('%PrepareFunctionForOptimization(f)')
+  const optimizeNext = native('%OptimizeFunctionOnNextCall(f)')
+  // bit 4 of %GetOptimizationStatus: optimized code (V8's OptimizationStatus::kOptimized)
+  const optimized = (f: unknown): boolean => ((native('return %GetOptimizationStatus(f)')(f) as number) & (1 << 4)) !== 0
+  const read = (ev: EventView): number => ev.tsNumber
+  const at = (ts: bigint): EventView => new EventView().reset(makeEvent(PPME.SYSCALL_CLOSE_X, [P.u64(0n)], { ts }), 0)
+  const low = at(1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % 2n ** 32n) + 5n)
+  prepare(read)
+  for (let i = 0; i < 10; i++) read(low)
+  optimizeNext(read)
+  read(low)
+  assert.ok(optimized(read), 'optimized on small low halves')
+  const high = at(1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % 2n ** 32n) + 2n ** 31n + 5n)
+  assert.equal(read(high), Number(1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % 2n ** 32n) + 2n ** 31n + 5n))
+  assert.ok(optimized(read), 'still optimized after a low half past 2^31 (a `>>> 0` read deoptimized here)')
+})
