@@ -17,6 +17,7 @@ import type {
   CaptureSection, FdInfo, GroupInfo, InterfaceInfo, MachineInfo, ThreadInfo, UserInfo,
 } from '../../capture/types.js'
 import { FD_TYPE, L4PROTO } from '../../capture/types.js'
+import { O } from '../../state/constants.js'
 import type { GroupEntry, HostAccounts, UserEntry } from '../../state/users.js'
 
 /** SCAP_MAX_ARGS_SIZE / SCAP_MAX_ENV_SIZE: bytes of cmdline and environ kept. */
@@ -121,8 +122,6 @@ function newFd(fd: number, type: number): FdInfo {
 // ---------------------------------------------------------------------------------------
 // threads
 
-const PPM_O_CLOEXEC = 1 << 12
-
 /** Linux open(2) flags (fdinfo's octal `flags:`) as PPM_O_* (scap's open_flags_to_scap). */
 export function openFlagsToPpm(flags: number): number {
   let res: number
@@ -141,7 +140,7 @@ export function openFlagsToPpm(flags: number): number {
   if (flags & 0o40000) res |= 1 << 9 // O_DIRECT
   if (flags & 0o200000) res |= 1 << 10 // O_DIRECTORY
   if (flags & 0o100000) res |= 1 << 11 // O_LARGEFILE
-  if (flags & 0o2000000) res |= PPM_O_CLOEXEC
+  if (flags & 0o2000000) res |= O.CLOEXEC
   if ((flags & 0o20200000) === 0o20200000) res |= 1 << 13 // O_TMPFILE
   return res
 }
@@ -441,7 +440,7 @@ export function readFds(ctx: ReadContext, dir: string): FdInfo[] {
       const mnt = /^mnt_id:\s+(\d+)/m.exec(info)
       f.mountId = mnt === null ? 0 : Number(mnt[1])
     } else {
-      f.openFlags = open & PPM_O_CLOEXEC
+      f.openFlags = open & O.CLOEXEC
     }
     out.push(f)
   }
