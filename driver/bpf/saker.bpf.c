@@ -201,16 +201,33 @@ struct quiet_proc {
 	__u32 renamed;
 };
 
+/* Keyed by tgid, made at a process's first quiet open (or rename, or its fork from a process
+ * that has one) and deleted when its last thread exits. A hash rather than task storage:
+ * making and freeing a task's storage cost ~2 us per process (bpf_stats, a fork+exec loop),
+ * a hash entry from the map's own allocator a fraction of that. Not preallocated: memory
+ * only for the processes that have quiet fds; when it is full, opens are simply sent. */
+#define QUIET_PROCS 32768
+
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(max_entries, QUIET_PROCS);
+	__type(key, __u32);
 	__type(value, struct quiet_proc);
 } quiet_procs SEC(".maps");
 
-static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, __u64 flags)
+/* What a new entry starts from (a map value: the update helper copies from it). */
+static const struct quiet_proc quiet_proc_empty = {};
+
+/* The quiet fds of `t`'s process; with `create`, made empty if it has none. */
+static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, bool create)
 {
-	return bpf_task_storage_get(&quiet_procs, t->group_leader, 0, flags);
+	__u32 tgid = t->tgid;
+	struct quiet_proc *q = bpf_map_lookup_elem(&quiet_procs, &tgid);
+	if (q || !create)
+		return q;
+	bpf_map_update_elem(&quiet_procs, &tgid, &quiet_proc_empty, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&quiet_procs, &tgid);
 }
 
 /* The entry of `fd` in `q`, or null. */
@@ -262,7 +279,7 @@ static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_fla
 		if (f && (f->f_inode->i_mode & K_S_IFMT) == K_S_IFDIR)
 			f = 0;
 	}
-	struct quiet_proc *q = quiet_proc_of(t, f ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	struct quiet_proc *q = quiet_proc_of(t, f != 0);
 	if (!q)
 		return false;
 	if (q->renamed)
@@ -290,7 +307,7 @@ static __always_inline bool quiet_close(long fd)
 {
 	if (fd < 0)
 		return false;
-	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	struct quiet_proc *q = quiet_proc_of(current_task(), false);
 	return q && quiet_forget(q, fd);
 }
 
@@ -349,7 +366,7 @@ static __always_inline void quiet_uses(struct pt_regs *regs, long ret, __u8 mask
 		if (fd < 0)
 			continue;
 		if (!q)
-			q = quiet_proc_of(current_task(), 0);
+			q = quiet_proc_of(current_task(), false);
 		if (!q)
 			return;
 		struct quiet_fd *e = quiet_entry(q, fd);
@@ -1663,7 +1680,10 @@ static __always_inline void put_proc_head(struct scratch *s, struct task_struct 
 	put_s64(s, t->pid);
 	put_s64(s, t->tgid);
 	put_s64(s, t->real_parent->pid);
-	put_cwd(s, t);
+	/* cwd: empty, as Falco's modern probe sends it. libsinsp (and Saker's state) never
+	 * read it: a new process has its parent's cwd, chdir and fchdir change it. Walking
+	 * it cost ~0.45 us per clone and per execve. */
+	put_empty(s);
 	put_u64(s, t->signal->rlim[K_RLIMIT_NOFILE].rlim_cur);
 	put_u64(s, t->maj_flt);
 	put_u64(s, t->min_flt);
@@ -2104,7 +2124,7 @@ static __always_inline bool kernel_thread(struct task_struct *t)
  * one thread named after it. */
 static __always_inline void quiet_exec(void)
 {
-	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	struct quiet_proc *q = quiet_proc_of(current_task(), false);
 	if (!q)
 		return;
 	q->renamed = 0;
@@ -2118,12 +2138,11 @@ static __always_inline void quiet_exec(void)
 /* A new process starts with its parent's fds, quiet ones included. */
 static __always_inline void quiet_fork(struct task_struct *child)
 {
-	struct quiet_proc *q = quiet_proc_of(current_task(), 0);
+	struct quiet_proc *q = quiet_proc_of(current_task(), false);
 	if (!q)
 		return;
-	struct quiet_proc *c = bpf_task_storage_get(&quiet_procs, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (c)
-		*c = *q;
+	__u32 tgid = child->tgid;
+	bpf_map_update_elem(&quiet_procs, &tgid, q, BPF_ANY);
 }
 
 /* From include/trace/events/sched.h: TP_PROTO(struct task_struct *p, pid_t old_pid,
@@ -2215,7 +2234,7 @@ int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
 {
 	if (!quiet_enabled || BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
 		return 0;
-	struct quiet_proc *q = quiet_proc_of(task, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct quiet_proc *q = quiet_proc_of(task, true);
 	if (q)
 		q->renamed = 1;
 	return 0;
@@ -2248,9 +2267,15 @@ static __always_inline __s64 reaper_tid(struct task_struct *t)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_exit, struct task_struct *p)
 {
+	struct task_struct *t = current_task();
+	/* do_exit counts the thread out of signal->live before this tracepoint: 0 when it
+	 * was the process's last */
+	if (quiet_enabled && t->signal->live.counter == 0) {
+		__u32 tgid = t->tgid;
+		bpf_map_delete_elem(&quiet_procs, &tgid);
+	}
 	if (!selected(SAKER_SEL_PROCEXIT))
 		return 0;
-	struct task_struct *t = current_task();
 	struct scratch *s = evt_begin(PPME_PROCEXIT_1_E, 5);
 	if (!s)
 		return 0;

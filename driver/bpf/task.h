@@ -400,16 +400,6 @@ static __always_inline void put_file_path(struct scratch *s, struct file *f)
 	put_path(s, &f->f_path);
 }
 
-static __always_inline void put_cwd(struct scratch *s, struct task_struct *t)
-{
-	struct fs_struct *fs = t->fs;
-	if (!fs) {
-		put_empty(s);
-		return;
-	}
-	put_path(s, &fs->pwd);
-}
-
 /* ---- cgroups: "subsys=/path" strings back to back (a PT_CHARBUFARRAY) ---- */
 
 /* A function of its own: inlined, clang merges both flavors' loads into one load at a

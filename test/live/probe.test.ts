@@ -91,7 +91,7 @@ describe('the live probe', { skip: skip ?? false }, () => {
     assert.equal(v.i64(0), 0)
   })
 
-  test('execve of /bin/true with an argument arrives with exe, args, cwd, uid, paths and ids', async () => {
+  test('execve of /bin/true with an argument arrives with exe, args, uid, paths and ids (cwd empty, as Falco\'s modern probe sends it)', async () => {
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/true', 'saker-arg', 'two'],
       { cwd: dir })
     assert.equal(r.status, 0)
@@ -105,7 +105,7 @@ describe('the live probe', { skip: skip ?? false }, () => {
     assert.deepEqual(strArray(v, param(t, 'args')), ['saker-arg', 'two'])
     assert.equal(v.i64(param(t, 'tid')), pid)
     assert.equal(v.i64(param(t, 'pid')), pid)
-    assert.equal(v.str(param(t, 'cwd')), dir)
+    assert.equal(v.paramLen(param(t, 'cwd')), 0)
     assert.equal(v.str(param(t, 'comm')), 'true')
     assert.equal(v.u32(param(t, 'uid')), 65534)
     assert.equal(v.u32(param(t, 'gid')), 65534)

@@ -1,9 +1,11 @@
 // The probe's quiet opens (driver/bpf/saker.bpf.c quiet_open): once user space has named a
 // file's flags and path, its openat events and the closes of their fds are not sent, while
 // other files, directories under a quiet key, and long paths still are; and an event that
-// names a quiet fd is preceded by the openat that was held back.
+// names a quiet fd is preceded by the openat that was held back; a process's quiet fds are
+// forgotten when it exits.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -109,6 +111,36 @@ describe('quiet opens', { skip }, () => {
       assert.ok(forkAt >= 0, 'the parent\'s clone event')
       const afterFork = parent.slice(forkAt)
       assert.equal(afterFork.filter(c => c.type === PPME.SYSCALL_CLOSE_X && Collector.view(c).i64(1) === pfd).length, 0)
+    } finally {
+      live.stop()
+    }
+  })
+
+  test('a process\'s quiet fds are kept (keyed by its pid) while it runs and deleted when it exits', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'saker-quiet-')), 'held')
+    writeFileSync(file, 'h')
+    // opens the file, says so, and holds it until its stdin closes
+    const holder = 'import os, sys\nos.open(sys.argv[1], os.O_RDONLY)\nprint("open", flush=True)\nsys.stdin.read()\n'
+    /** The pids with an entry in the probe's quiet_procs map (every loaded probe's). */
+    const keyed = (): number[] => {
+      const out = execFileSync('bpftool', ['-j', 'map', 'dump', 'name', 'quiet_procs'], { encoding: 'utf8' })
+      const rows = (JSON.parse(out) as unknown[]).flat() as { key: string[] }[]
+      return rows.map(r => Buffer.from(r.key.map(b => Number(b))).readUInt32LE(0))
+    }
+    const live = openLive({ selection: selectNames(['openat', 'close']), quietOpens: true })
+    try {
+      const events = new Collector(live)
+      const first = spawnSync('python3', ['-c', holder, file], { input: '' })
+      assert.equal(first.status, 0)
+      const open = await events.find(c => c.tid === first.pid && c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === file)
+      assert.equal(live.quietOpen(open.u32(3) & ~QUIET_FLAGS_NOT_IN_KEY, 'python3', Buffer.from(file)), true)
+
+      const held = spawn('python3', ['-c', holder, file], { stdio: ['pipe', 'pipe', 'inherit'] })
+      await new Promise(r => held.stdout.once('data', r))
+      assert.ok(keyed().includes(held.pid!), 'the running process has its entry')
+      held.stdin.end()
+      await new Promise(r => held.on('exit', r))
+      assert.ok(!keyed().includes(held.pid!), 'its entry went with its last thread')
     } finally {
       live.stop()
     }
