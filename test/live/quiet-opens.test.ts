@@ -116,16 +116,24 @@ describe('quiet opens', { skip }, () => {
     }
   })
 
-  test('a process\'s quiet fds are kept (keyed by its pid) while it runs and deleted when it exits', async () => {
+  test('a process holds its quiet slot while it has quiet fds: given back at its last close, and at its exit', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'saker-quiet-')), 'held')
     writeFileSync(file, 'h')
-    // opens the file, says so, and holds it until its stdin closes
-    const holder = 'import os, sys\nos.open(sys.argv[1], os.O_RDONLY)\nprint("open", flush=True)\nsys.stdin.read()\n'
-    /** The pids with an entry in the probe's quiet_procs map (every loaded probe's). */
-    const keyed = (): number[] => {
-      const out = execFileSync('bpftool', ['-j', 'map', 'dump', 'name', 'quiet_procs'], { encoding: 'utf8' })
-      const rows = (JSON.parse(out) as unknown[]).flat() as { key: string[] }[]
-      return rows.map(r => Buffer.from(r.key.map(b => Number(b))).readUInt32LE(0))
+    // opens the file and says so; then, at each line on stdin: closes it ("close"), exits (EOF)
+    const holder = 'import os, sys\nfd = os.open(sys.argv[1], os.O_RDONLY)\nprint("open", flush=True)\n' +
+      'for line in sys.stdin:\n  os.close(fd)\n  print("closed", flush=True)\n'
+    /** Whether some loaded probe's quiet_procs map has a slot owned by `pid` (slot pid % size). */
+    const owns = (pid: number): boolean => {
+      const maps = (JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as
+        { id: number; name?: string; max_entries: number }[]).filter(m => m.name === 'quiet_procs')
+      assert.ok(maps.length > 0, 'the probe has its quiet_procs map')
+      return maps.some(m => {
+        const key = Buffer.alloc(4)
+        key.writeUInt32LE(pid % m.max_entries)
+        const out = execFileSync('bpftool', ['-j', 'map', 'lookup', 'id', String(m.id), 'key', ...[...key].map(String)], { encoding: 'utf8' })
+        const value = (JSON.parse(out) as { value: string[] }).value
+        return Buffer.from(value.slice(0, 8).map(b => Number(b))).readBigUInt64LE(0) === BigInt(pid)
+      })
     }
     const live = openLive({ selection: selectNames(['openat', 'close']), quietOpens: true })
     try {
@@ -135,12 +143,27 @@ describe('quiet opens', { skip }, () => {
       const open = await events.find(c => c.tid === first.pid && c.type === PPME.SYSCALL_OPENAT_2_X && Collector.view(c).str(2) === file)
       assert.equal(live.quietOpen(open.u32(3) & ~QUIET_FLAGS_NOT_IN_KEY, 'python3', Buffer.from(file)), true)
 
-      const held = spawn('python3', ['-c', holder, file], { stdio: ['pipe', 'pipe', 'inherit'] })
-      await new Promise(r => held.stdout.once('data', r))
-      assert.ok(keyed().includes(held.pid!), 'the running process has its entry')
-      held.stdin.end()
-      await new Promise(r => held.on('exit', r))
-      assert.ok(!keyed().includes(held.pid!), 'its entry went with its last thread')
+      const start = () => {
+        const p = spawn('python3', ['-c', holder, file], { stdio: ['pipe', 'pipe', 'inherit'] })
+        const lines: string[] = []
+        p.stdout.setEncoding('utf8').on('data', (d: string) => lines.push(...d.trim().split('\n')))
+        const said = async (what: string) => { while (!lines.includes(what)) await new Promise(r => setTimeout(r, 10)) }
+        return { p, said }
+      }
+      const closing = start()
+      await closing.said('open')
+      assert.ok(owns(closing.p.pid!), 'a running process with a quiet fd has its slot')
+      closing.p.stdin.write('close\n')
+      await closing.said('closed')
+      assert.ok(!owns(closing.p.pid!), 'given back at the close of its last quiet fd, while it runs')
+      closing.p.stdin.end()
+
+      const exiting = start()
+      await exiting.said('open')
+      assert.ok(owns(exiting.p.pid!))
+      exiting.p.stdin.end()
+      await new Promise(r => exiting.p.on('exit', r))
+      assert.ok(!owns(exiting.p.pid!), 'given back when its last thread exits holding the fd')
     } finally {
       live.stop()
     }
