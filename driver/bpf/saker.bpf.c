@@ -179,6 +179,31 @@ static __always_inline bool quiet_key(struct scratch *s, const struct saker_quie
 	return true;
 }
 
+/* Processes a thread of which was renamed since the exec (prctl PR_SET_NAME, a write to
+ * /proc/<tid>/comm): its comm is no longer the proc.name user space knows (libs reads it at
+ * exec and clone), so the process's opens are not quiet until its next exec. Task storage
+ * of the group leader, made only for such processes (a rename is rare; reading it where
+ * there is none is a pointer test). */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} quiet_renamed SEC(".maps");
+
+static __always_inline bool renamed_since_exec(struct task_struct *t)
+{
+	__u32 *r = bpf_task_storage_get(&quiet_renamed, t->group_leader, 0, 0);
+	return r && *r;
+}
+
+static __always_inline void mark_renamed(struct task_struct *leader)
+{
+	__u32 *r = bpf_task_storage_get(&quiet_renamed, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (r)
+		*r = 1;
+}
+
 /* The quiet fds of a process: what its held-back openat would have said, kept until the fd
  * is closed (then the close is held back too) or used (then that openat is sent first, so
  * that the state has the fd's entry before any event that names the fd). Kept per process,
@@ -194,17 +219,15 @@ struct quiet_fd {
 };
 
 struct quiet_proc {
-	__u64 owner; /* the tgid of the process using this slot; 0: a free slot */
-	/* A thread was renamed since the exec (prctl PR_SET_NAME, a write to /proc/<tid>/comm):
-	 * its comm is no longer the proc.name user space knows (libs reads it at exec and clone),
-	 * so the process's opens are not quiet until its next exec. */
-	__u32 renamed;
+	__u64 owner;    /* the tgid of the process using this slot; 0: a free slot */
+	__u32 renamed;  /* its quiet_renamed mark (above), read when it took the slot */
+	__u32 wanted;   /* another process found the slot taken */
 	struct quiet_fd fds[QUIET_PER_PROC];
 };
 
 /* Slot tgid % QUIET_SLOTS belongs to one process at a time: taken at its first quiet open
- * (or rename, or its fork from a process holding one), given back as soon as it holds no
- * quiet fd and no rename mark, or when its last thread exits. Most processes hold quiet fds
+ * (or its fork from a process holding one), given back when its last thread exits, or as
+ * soon as it holds no quiet fd once another process wanted it. Most processes hold quiet fds
  * only for moments (the loader's ld.so.cache and libraries), so few slots are taken at once;
  * a process whose slot is taken just has its opens sent. An array, not a hash keyed by tgid
  * or task storage: its lookup is a few instructions, where a hash lookup made each openat
@@ -229,23 +252,33 @@ static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, b
 		return 0;
 	if (q->owner == tgid)
 		return q;
-	if (!create || __sync_val_compare_and_swap(&q->owner, 0, tgid) != 0)
+	if (!create)
 		return 0;
+	if (__sync_val_compare_and_swap(&q->owner, 0, tgid) != 0) {
+		q->wanted = 1;
+		return 0;
+	}
 	/* left clean by its last owner; cleaned again in case one of its threads raced that */
-	q->renamed = 0;
 	for (int i = 0; i < QUIET_PER_PROC; i++)
 		q->fds[i].file = 0;
+	q->wanted = 0;
+	q->renamed = renamed_since_exec(t);
 	return q;
 }
 
-/* Gives `q` back when nothing in it is needed any more. */
-static __always_inline void quiet_release_unused(struct quiet_proc *q)
+/* Gives `q` back when another process wants it and nothing in it is needed any more
+ * (`force`: at the owner's exit, whatever it holds). */
+static __always_inline void quiet_release(struct quiet_proc *q, bool force)
 {
-	if (q->renamed)
-		return;
-	for (int i = 0; i < QUIET_PER_PROC; i++)
-		if (q->fds[i].file)
+	if (!force) {
+		if (!q->wanted)
 			return;
+		for (int i = 0; i < QUIET_PER_PROC; i++)
+			if (q->fds[i].file)
+				return;
+	}
+	for (int i = 0; i < QUIET_PER_PROC; i++)
+		q->fds[i].file = 0;
 	__sync_lock_test_and_set(&q->owner, 0);
 }
 
@@ -306,7 +339,7 @@ static __always_inline bool quiet_open(struct scratch *s, long fd, __u32 ppm_fla
 	/* the fd number is this file's now, whatever an entry said */
 	quiet_forget(q, fd);
 	if (!f) {
-		quiet_release_unused(q);
+		quiet_release(q, false);
 		return false;
 	}
 	for (int j = 0; j < QUIET_PER_PROC; j++) {
@@ -331,7 +364,7 @@ static __always_inline bool quiet_close(long fd)
 	struct quiet_proc *q = quiet_proc_of(current_task(), false);
 	if (!q || !quiet_forget(q, fd))
 		return false;
-	quiet_release_unused(q);
+	quiet_release(q, false);
 	return true;
 }
 
@@ -402,7 +435,7 @@ static __always_inline void quiet_uses(struct pt_regs *regs, long ret, __u8 mask
 		e->file = 0;
 	}
 	if (q)
-		quiet_release_unused(q);
+		quiet_release(q, false);
 }
 
 /* openat and close are also filled inline by sys_exit (see there). */
@@ -2150,7 +2183,11 @@ static __always_inline bool kernel_thread(struct task_struct *t)
  * one thread named after it. */
 static __always_inline void quiet_exec(void)
 {
-	struct quiet_proc *q = quiet_proc_of(current_task(), false);
+	struct task_struct *t = current_task();
+	__u32 *renamed = bpf_task_storage_get(&quiet_renamed, t->group_leader, 0, 0);
+	if (renamed)
+		*renamed = 0;
+	struct quiet_proc *q = quiet_proc_of(t, false);
 	if (!q)
 		return;
 	q->renamed = 0;
@@ -2159,20 +2196,21 @@ static __always_inline void quiet_exec(void)
 		if (e->file && (__u64)fd_file(e->fd) != e->file)
 			e->file = 0;
 	}
-	quiet_release_unused(q);
+	quiet_release(q, false);
 }
 
-/* A new process starts with its parent's fds, quiet ones included. */
+/* A new process starts with its parent's fds, quiet ones included, and its comm. */
 static __always_inline void quiet_fork(struct task_struct *child)
 {
-	struct quiet_proc *q = quiet_proc_of(current_task(), false);
+	struct task_struct *t = current_task();
+	if (renamed_since_exec(t))
+		mark_renamed(child);
+	struct quiet_proc *q = quiet_proc_of(t, false);
 	if (!q)
 		return;
 	struct quiet_proc *c = quiet_proc_of(child, true);
-	if (!c)
-		return;
-	c->renamed = q->renamed;
-	__builtin_memcpy(c->fds, q->fds, sizeof(c->fds));
+	if (c)
+		__builtin_memcpy(c->fds, q->fds, sizeof(c->fds));
 }
 
 /* From include/trace/events/sched.h: TP_PROTO(struct task_struct *p, pid_t old_pid,
@@ -2264,7 +2302,8 @@ int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
 {
 	if (!quiet_enabled || BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
 		return 0;
-	struct quiet_proc *q = quiet_proc_of(task, true);
+	mark_renamed(task->group_leader);
+	struct quiet_proc *q = quiet_proc_of(task, false);
 	if (q)
 		q->renamed = 1;
 	return 0;
@@ -2302,12 +2341,8 @@ int BPF_PROG(sched_exit, struct task_struct *p)
 	 * was the process's last */
 	if (quiet_enabled && t->signal->live.counter == 0) {
 		struct quiet_proc *q = quiet_proc_of(t, false);
-		if (q) {
-			q->renamed = 0;
-			for (int i = 0; i < QUIET_PER_PROC; i++)
-				q->fds[i].file = 0;
-			quiet_release_unused(q);
-		}
+		if (q)
+			quiet_release(q, true);
 	}
 	if (!selected(SAKER_SEL_PROCEXIT))
 		return 0;
