@@ -385,6 +385,7 @@ export function readFds(ctx: ReadContext, dir: string): FdInfo[] {
   if (!ctx.fds) return out
   const names = listDir(`${dir}/fd`)
   let netns: string | null = null
+  let reread = false
   for (const n of names) {
     if (out.length >= MAX_FDS_PER_PROCESS) break
     const fd = Number(n)
@@ -395,7 +396,15 @@ export function readFds(ctx: ReadContext, dir: string): FdInfo[] {
     if (link.startsWith('socket:[')) {
       netns ??= readLink(`${dir}/ns/net`) ?? ''
       const ino = BigInt(link.slice(8, -1))
-      const known = socketTable(ctx, dir, netns).get(ino)
+      let known = socketTable(ctx, dir, netns).get(ino)
+      if (known === undefined && !reread) {
+        // The kernel lists /proc/net tables a read() at a time from a saved position: sockets
+        // made or closed between two reads can make it skip others (seen under parallel
+        // tests). Read them again once before taking the socket for an untracked family.
+        reread = true
+        ctx.sockets.delete(netns)
+        known = socketTable(ctx, dir, netns).get(ino)
+      }
       if (known === undefined) continue // a socket family scap does not track
       f = { ...known, fd }
     } else if (link.startsWith('pipe:[')) {
