@@ -187,7 +187,7 @@ async function main(): Promise<void> {
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(24)} ${(r.baseNs / 1e6).toFixed(0).padStart(10)} ${(r.sakerNs / 1e6).toFixed(0).padStart(9)} ` +
-      `${(r.sakerNs / r.baseNs).toFixed(2).padStart(6)}x ${(r.events / (r.sakerNs / 1e9)).toExponential(2).padStart(16)} ` +
+      `${(r.sakerNs / r.baseNs).toFixed(3).padStart(6)}x ${(r.events / (r.sakerNs / 1e9)).toExponential(2).padStart(15)} ` +
       `${(r.heldBack / (r.sakerNs / 1e9)).toExponential(2).padStart(13)} ` +
       `${r.usPerEvent.toFixed(2).padStart(14)} ` +
       `${String(r.drops).padStart(7)}   ${r.note}`,
