@@ -191,15 +191,21 @@ struct {
 	__type(value, __u32);
 } quiet_renamed SEC(".maps");
 
+/* The rename mark of `t`'s process, or null; `flags` as bpf_task_storage_get takes them. */
+static __always_inline __u32 *renamed_mark(struct task_struct *t, __u64 flags)
+{
+	return bpf_task_storage_get(&quiet_renamed, t->group_leader, 0, flags);
+}
+
 static __always_inline bool renamed_since_exec(struct task_struct *t)
 {
-	__u32 *r = bpf_task_storage_get(&quiet_renamed, t->group_leader, 0, 0);
+	__u32 *r = renamed_mark(t, 0);
 	return r && *r;
 }
 
-static __always_inline void mark_renamed(struct task_struct *leader)
+static __always_inline void mark_renamed(struct task_struct *t)
 {
-	__u32 *r = bpf_task_storage_get(&quiet_renamed, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u32 *r = renamed_mark(t, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (r)
 		*r = 1;
 }
@@ -258,7 +264,7 @@ static __always_inline struct quiet_proc *quiet_proc_of(struct task_struct *t, b
 		q->wanted = 1;
 		return 0;
 	}
-	/* left clean by its last owner; cleaned again in case one of its threads raced that */
+	/* what the last owner held: it gives the slot back without clearing it */
 	for (int i = 0; i < QUIET_PER_PROC; i++)
 		q->fds[i].file = 0;
 	q->wanted = 0;
@@ -277,8 +283,6 @@ static __always_inline void quiet_release(struct quiet_proc *q, bool force)
 			if (q->fds[i].file)
 				return;
 	}
-	for (int i = 0; i < QUIET_PER_PROC; i++)
-		q->fds[i].file = 0;
 	__sync_lock_test_and_set(&q->owner, 0);
 }
 
@@ -2184,7 +2188,7 @@ static __always_inline bool kernel_thread(struct task_struct *t)
 static __always_inline void quiet_exec(void)
 {
 	struct task_struct *t = current_task();
-	__u32 *renamed = bpf_task_storage_get(&quiet_renamed, t->group_leader, 0, 0);
+	__u32 *renamed = renamed_mark(t, 0);
 	if (renamed)
 		*renamed = 0;
 	struct quiet_proc *q = quiet_proc_of(t, false);
@@ -2302,7 +2306,7 @@ int BPF_PROG(task_rename, struct task_struct *task, const char *comm)
 {
 	if (!quiet_enabled || BPF_CORE_READ_BITFIELD_PROBED(task, in_execve))
 		return 0;
-	mark_renamed(task->group_leader);
+	mark_renamed(task);
 	struct quiet_proc *q = quiet_proc_of(task, false);
 	if (q)
 		q->renamed = 1;
