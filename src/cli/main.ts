@@ -9,7 +9,8 @@ import { parsePriority } from '../rules/infos.js'
 import { BUILTIN_PLUGINS } from '../rules/versions.js'
 import type { SyscallEvent } from '../sources/syscall/event.js'
 import type { K8sAuditEvent } from '../sources/k8saudit/event.js'
-import type { LiveCompanion } from '../sources/live/run.js'
+import type { LiveCompanion, LiveServing } from '../sources/live/run.js'
+import type { Webserver } from '../server/webserver.js'
 import type { Outputs } from '../outputs/dispatcher.js'
 import { log } from './log.js'
 import { OptionsError, parseOptions, usage } from './options.js'
@@ -81,7 +82,7 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
 
-  const config = loadConfiguration(opts)
+  const { config, files: configFiles } = loadConfiguration(opts)
   if (opts.version) {
     out(config.json_output ? JSON.stringify(versionInfo()) : versionText())
     return 0
@@ -123,7 +124,7 @@ async function run(opts: Options): Promise<number> {
     return 0
   }
   if (config.engine.kind === 'replay') return runReplay(engine, config, opts)
-  return runSources(engine, config, opts)
+  return runSources(engine, config, opts, configFiles)
 }
 
 /**
@@ -132,7 +133,38 @@ async function run(opts: Options): Promise<number> {
  * --enable-source / --disable-source, run side by side into the same outputs until a
  * signal, -M, or a source that ends (a replayed audit file), as Falco runs them.
  */
-async function runSources(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
+async function runSources(engine: Engine, config: SakerConfig, opts: Options, configFiles: readonly string[]): Promise<number> {
+  const { metricsConfigError } = await import('../metrics/writer.js')
+  const metricsError = metricsConfigError(config)
+  if (metricsError !== null) throw new Fatal(metricsError)
+  const web = await startWebserver(config)
+  try {
+    return await runEnabledSources(engine, config, opts, { webserver: web, configFiles })
+  } finally {
+    await web?.close()
+  }
+}
+
+/** Falco's health webserver (before the sources open: /healthz answers while they start). */
+async function startWebserver(config: SakerConfig): Promise<Webserver | null> {
+  const w = config.webserver
+  if (!w.enabled) return null
+  const [{ Webserver }, { loadPemPair }] = await Promise.all([import('../server/webserver.js'), import('../server/tls.js')])
+  log.log('info', `Starting health webserver with threadiness ${w.threadiness}, listening on ${w.listen_address}:${w.listen_port}${w.ssl_enabled ? ' (SSL)' : ''}`)
+  try {
+    return await Webserver.start({
+      host: w.listen_address,
+      port: w.listen_port,
+      tls: w.ssl_enabled ? loadPemPair(w.ssl_certificate) : undefined,
+      healthzPath: w.k8s_healthz_endpoint,
+      versions: versionInfo,
+    })
+  } catch (e) {
+    throw new Fatal(`an error occurred while starting webserver: ${(e as Error).message}`)
+  }
+}
+
+async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Options, serving: LiveServing): Promise<number> {
   // imported here: the audit source brings the webhook server (http, https, tls), which replay never needs
   const { openK8sAuditSource, k8sAuditPluginOf } = await import('../sources/k8saudit/source.js')
   const k8sEntry = k8sAuditPluginOf(config.plugins)
@@ -141,7 +173,7 @@ async function runSources(engine: Engine, config: SakerConfig, opts: Options): P
   log.log('info', `Loaded event sources: ${loaded.join(', ')}`)
   log.log('info', `Enabled event sources: ${enabled.join(', ')}`)
   const syscall = enabled.includes('syscall') && config.engine.kind !== 'nodriver'
-  if (syscall && !k8sEntry) return runLiveSyscalls(engine, config, opts)
+  if (syscall && !k8sEntry) return runLiveSyscalls(engine, config, opts, serving)
 
   const [{ Outputs }, { RuleMatcher, RuleStats }, { onStopSignals }] = await Promise.all([
     import('../outputs/dispatcher.js'),
@@ -173,7 +205,7 @@ async function runSources(engine: Engine, config: SakerConfig, opts: Options): P
   }
   let code = 0
   if (syscall) {
-    code = await runLiveSyscalls(engine, config, opts, { outputs, stats, until })
+    code = await runLiveSyscalls(engine, config, opts, serving, { outputs, stats, until })
   } else {
     const signals = onStopSignals(() => void outputs.reopen())
     const timer = opts.durationSeconds > 0 ? setTimeout(ended, opts.durationSeconds * 1000) : null
@@ -197,12 +229,12 @@ function selectSources(loaded: readonly string[], opts: Options): string[] {
   return enabled
 }
 
-async function runLiveSyscalls(engine: Engine, config: SakerConfig, opts: Options, companion?: LiveCompanion): Promise<number> {
+async function runLiveSyscalls(engine: Engine, config: SakerConfig, opts: Options, serving: LiveServing, companion?: LiveCompanion): Promise<number> {
   // Saker has one kernel driver, its eBPF probe; kmod (Falco's built-in default kind) uses it too.
   // Loaded only here, so that commands which do not run live never load the addon.
   const { runLive } = await import('../sources/live/run.js')
   try {
-    return await runLive(engine, config, { durationS: opts.durationSeconds, verbose: opts.verbose, writeCapture: opts.writeCapture }, companion)
+    return await runLive(engine, config, { durationS: opts.durationSeconds, verbose: opts.verbose, writeCapture: opts.writeCapture, ...serving }, companion)
   } catch (e) {
     throw new Fatal((e as Error).message)
   }
@@ -252,7 +284,8 @@ async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Pr
   return res.stoppedByDrops ? 1 : 0
 }
 
-function loadConfiguration(opts: Options): SakerConfig {
+/** The configuration, and the files it was read from (the main one first). */
+function loadConfiguration(opts: Options): { config: SakerConfig; files: string[] } {
   let file = opts.configFile
   if (file === undefined) file = DEFAULT_CONFIG_FILES.find((f) => fs.existsSync(f))
   const loaded = loadConfig({ file, overrides: opts.configOverrides, env: process.env })
@@ -265,7 +298,7 @@ function loadConfiguration(opts: Options): SakerConfig {
   for (const w of loaded.warnings) log.log('warning', w)
   log.log('info', `Saker version: ${SAKER_VERSION}`)
   if (loaded.filesLoaded.length > 0) log.log('info', 'Saker initialized with configuration files:\n' + loaded.filesLoaded.map((f) => `   ${f}\n`).join(''))
-  return config
+  return { config, files: loaded.filesLoaded }
 }
 
 /** The container plugin's fields flagged as suggested output formats (extract.cpp), in its order. */

@@ -43,6 +43,9 @@ import {
 import { SystemState } from '../../state/system-state.js'
 import type { ThreadInfo } from '../../state/thread.js'
 import { SyscallEvent } from '../syscall/event.js'
+import { MetricsCollector, type MetricsSource } from '../../metrics/collector.js'
+import { MetricsWriter } from '../../metrics/writer.js'
+import type { Webserver } from '../../server/webserver.js'
 import { addonPath } from './addon.js'
 import { LiveContainers, containerLookupsEnabled } from './containers.js'
 import { openLive, type LiveSource } from './live.js'
@@ -57,6 +60,14 @@ export interface LiveRunOptions {
   verbose: boolean
   /** -w: write every event to this capture file (plain .scap, with the /proc state first). */
   writeCapture?: string
+}
+
+/** What the metrics reach the user through, and what they fingerprint. */
+export interface LiveServing {
+  /** The running webserver: it serves /metrics once the probe is open (webserver.prometheus_metrics_enabled). */
+  webserver?: Webserver | null
+  /** The configuration files read (their sha256 are in the metrics). */
+  configFiles?: readonly string[]
 }
 
 /** Falco's buf_size_preset table (configure_syscall_buffer_size.cpp); index 0 is reserved. */
@@ -137,7 +148,7 @@ export interface LiveCompanion {
   readonly until: Promise<unknown>
 }
 
-export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRunOptions, companion?: LiveCompanion): Promise<number> {
+export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRunOptions & LiveServing, companion?: LiveCompanion): Promise<number> {
   const unsupported = liveSupportError()
   if (unsupported !== null) throw unsupported
   const ruleset = engine.ruleset('syscall')
@@ -244,6 +255,9 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     return { events: s.events, drops: s.dropsBuffer + s.dropsSize }
   }
   const monitor = new DropMonitor(config.syscall_event_drops, counters, outputs, true)
+  const metrics = config.metrics.enabled ? liveMetrics(engine, config, opts, live, state, matcher.stats, outputs, () => events) : null
+  const metricsWriter = metrics !== null && (config.metrics.output_rule || config.metrics.output_file !== '') ? new MetricsWriter(metrics, config, outputs) : null
+  if (metrics !== null && opts.webserver && config.webserver.prometheus_metrics_enabled) opts.webserver.serveMetrics(() => metrics.prometheus(metrics.snapshot()))
   // containers: a new container's first events wait for its record (./containers.ts)
   const containers = containerLookupsEnabled(config) ? new LiveContainers(state, ev, view, config) : null
   const dumps = config.capture.enabled ? new CaptureDumps(config, ruleset.enabledRules, state, seeded, containers) : null
@@ -303,6 +317,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
 
   const onBatch = (buf: Uint8Array, offsets: Uint32Array, count: number, cpus: Uint16Array): void => {
     try {
+      metricsWriter?.onEvents()
       for (let i = 0; i < count; i++) {
         events++
         if (!onEvent(buf, offsets[i]!, cpus[i]!)) return
@@ -327,6 +342,7 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
 
   // ---- teardown: probe first (everything detached), then files, then outputs -------------
   const stats = live.stats()
+  metricsWriter?.close()
   live.stop()
   containers?.close()
   signals.dispose()
@@ -355,6 +371,36 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   if (failure !== null) throw failure
   if (writeError !== null) throw new Error(`Could not write ${opts.writeCapture}: ${writeError.message}`)
   return stoppedByDrops ? 1 : 0
+}
+
+/** The metrics of this live run: the probe's counters, the state's, the rules'. */
+function liveMetrics(
+  engine: Engine, config: SakerConfig, serving: LiveServing, live: LiveSource, state: SystemState,
+  ruleStats: RuleStats, outputs: Outputs, events: () => number,
+): MetricsCollector {
+  const source: MetricsSource = {
+    name: 'syscall',
+    engineName: 'modern_bpf',
+    numEvents: events,
+    kernel: () => {
+      const s = live.stats()
+      return { events: s.events, dropsBuffer: s.dropsBuffer, dropsSize: s.dropsSize, perCpu: s.perCpu }
+    },
+    state: () => {
+      let fds = 0
+      // threads sharing their process's table (CLONE_FILES) are counted once, with it
+      for (const t of state.threads.values()) if (t.fdTable() === t.fds) fds += t.fds.size
+      return {
+        threads: state.threads.size,
+        fds,
+        addedThreads: state.stats.threadsAdded,
+        removedThreads: state.stats.threadsRemoved,
+        dropsFullThreadtable: state.stats.threadTableFullDrops,
+      }
+    },
+  }
+  return new MetricsCollector(config, ruleStats, engine.ruleset('syscall')!.enabledRules, () => outputs.numDrops, outputs.hostname,
+    engine.loader.contents, serving.configFiles ?? [], source)
 }
 
 /** ppm_sc codes of native syscall numbers, for messages. */

@@ -1,0 +1,80 @@
+// metrics.output_rule and metrics.output_file: a snapshot at the first event, then one at the
+// first event after each interval, as Falco's stats writer takes them (no events, no
+// snapshot; none at shutdown). The alert is "Falco internal: metrics snapshot"
+// (Informational, source internal); a file line is {"output_fields":{...},"sample":N}.
+import { appendFileSync } from 'node:fs'
+import { log } from '../cli/log.js'
+import type { SakerConfig } from '../config/index.js'
+import type { Outputs } from '../outputs/dispatcher.js'
+import type { FieldJson } from '../outputs/alert.js'
+import { compareCodePoints, jsonString, jsonValue } from '../outputs/json.js'
+import type { MetricsCollector } from './collector.js'
+
+const INFORMATIONAL = 6
+export const METRICS_RULE = 'Falco internal: metrics snapshot'
+
+/**
+ * Falco's checks of the metrics section, run when metrics are enabled: the error for a bad
+ * interval or for metrics with nowhere to go; null when they may start.
+ */
+export function metricsConfigError(config: SakerConfig): string | null {
+  const m = config.metrics
+  if (!m.enabled) return null
+  if (/^\s*\d+\s*$/.test(m.interval)) {
+    return 'Metrics interval was passed as numeric value without Prometheus time unit. Please specify a time unit'
+  }
+  if (m.interval_ms < 100) {
+    return 'Metrics interval must have a minimum value of 100ms and reflect a Prometheus compliant time duration format: https://prometheus.io/docs/prometheus/latest/querying/basics/#time-durations '
+  }
+  if (!m.output_rule && m.output_file === '' && !(config.webserver.enabled && config.webserver.prometheus_metrics_enabled)) {
+    return 'Metrics are enabled with no output configured. Please enable at least one output channel'
+  }
+  return null
+}
+
+export class MetricsWriter {
+  /** A snapshot is taken at the next event (the first one, then one per interval). */
+  private due = true
+  private sample = 0
+  private readonly timer: NodeJS.Timeout
+  private fileFailed = false
+
+  constructor(
+    private readonly collector: MetricsCollector,
+    private readonly config: SakerConfig,
+    private readonly outputs: Outputs,
+  ) {
+    this.timer = setInterval(() => (this.due = true), config.metrics.interval_ms)
+    this.timer.unref()
+    log.log('info', `Setting metrics interval to ${config.metrics.interval}, equivalent to ${config.metrics.interval_ms} (ms)`)
+  }
+
+  /** Called as events arrive (once per batch): takes the snapshot when one is due. */
+  onEvents(): void {
+    if (!this.due) return
+    this.due = false
+    const s = this.collector.snapshot()
+    if (s === null) return
+    const fields = this.collector.outputFields(s)
+    this.sample++
+    if (this.config.metrics.output_rule) this.outputs.internal(s.time, INFORMATIONAL, METRICS_RULE, 'Falco metrics snapshot', fields)
+    if (this.config.metrics.output_file !== '') this.appendLine(fields)
+  }
+
+  private appendLine(fields: Record<string, FieldJson>): void {
+    // keys sorted as Falco's JSON library keeps them; the ns timestamps stay exact (bigint)
+    const body = Object.keys(fields).sort(compareCodePoints).map((k) => jsonString(k) + ':' + jsonValue(fields[k])).join(',')
+    try {
+      appendFileSync(this.config.metrics.output_file, `{"output_fields":{${body}},"sample":${this.sample}}\n`)
+      this.fileFailed = false
+    } catch (e) {
+      // said once per failing stretch: a full disk must not flood the log at every interval
+      if (!this.fileFailed) log.log('error', `metrics: cannot write ${this.config.metrics.output_file}: ${(e as Error).message}`)
+      this.fileFailed = true
+    }
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+  }
+}
