@@ -39,6 +39,23 @@
  * Twin: COUNTERS in src/sources/live/layout.ts (decoded from the raw per-CPU bytes
  * the addon's stats() returns).
  */
+/* Kinds of the events lost to a full ring buffer, as libs' modern probe counts them (its
+ * metrics' scap.n_drops_buffer_<kind>); events of other types count in drops_buffer only.
+ * Twin: DROP_KINDS in src/sources/live/layout.ts. */
+enum saker_drop_kind {
+	SAKER_DROP_CLONE_FORK_EXIT,
+	SAKER_DROP_EXECVE_EXIT,
+	SAKER_DROP_CONNECT_ENTER,
+	SAKER_DROP_CONNECT_EXIT,
+	SAKER_DROP_OPEN_ENTER,
+	SAKER_DROP_OPEN_EXIT,
+	SAKER_DROP_DIR_FILE_EXIT,
+	SAKER_DROP_OTHER_INTEREST_EXIT,
+	SAKER_DROP_CLOSE_EXIT,
+	SAKER_DROP_PROC_EXIT,
+	SAKER_DROP_KINDS,
+};
+
 struct saker_counters {
 	__u64 events;        /* events written to the ring buffer */
 	__u64 drops_buffer;  /* events lost: the ring buffer was full (failed reserve/output) */
@@ -48,6 +65,7 @@ struct saker_counters {
 	__u64 redundant;     /* events of SAKER_SEL_STATE_ONLY syscalls not sent: a clone
 			      * caller's exit when its child's event was sent, a prlimit64 or
 			      * setrlimit that sets no RLIMIT_NOFILE */
+	__u64 drops_kind[SAKER_DROP_KINDS]; /* drops_buffer by kind of event (saker_drop_kind) */
 };
 
 /*

@@ -244,6 +244,72 @@ static __always_inline void poke_prev(struct scratch *s, __u8 c)
 	s->data[(s->pos - 1) & EVT_MASK] = c;
 }
 
+/* The saker_drop_kind of an event type, or -1 (libs' compute_event_types_stats). */
+static __always_inline int drop_kind(__u16 type)
+{
+	switch (type) {
+	case PPME_SYSCALL_CLONE_20_X:
+	case PPME_SYSCALL_CLONE3_X:
+	case PPME_SYSCALL_FORK_20_X:
+	case PPME_SYSCALL_VFORK_20_X:
+		return SAKER_DROP_CLONE_FORK_EXIT;
+	case PPME_SYSCALL_EXECVE_19_X:
+	case PPME_SYSCALL_EXECVEAT_X:
+		return SAKER_DROP_EXECVE_EXIT;
+	case PPME_SOCKET_CONNECT_E:
+		return SAKER_DROP_CONNECT_ENTER;
+	case PPME_SOCKET_CONNECT_X:
+		return SAKER_DROP_CONNECT_EXIT;
+	case PPME_SYSCALL_OPEN_E:
+	case PPME_SYSCALL_CREAT_E:
+	case PPME_SYSCALL_OPENAT_2_E:
+	case PPME_SYSCALL_OPENAT2_E:
+		return SAKER_DROP_OPEN_ENTER;
+	case PPME_SYSCALL_OPEN_X:
+	case PPME_SYSCALL_CREAT_X:
+	case PPME_SYSCALL_OPENAT_2_X:
+	case PPME_SYSCALL_OPENAT2_X:
+	case PPME_SYSCALL_OPEN_BY_HANDLE_AT_X:
+		return SAKER_DROP_OPEN_EXIT;
+	case PPME_SYSCALL_CHMOD_X:
+	case PPME_SYSCALL_FCHMOD_X:
+	case PPME_SYSCALL_FCHMODAT_X:
+	case PPME_SYSCALL_CHOWN_X:
+	case PPME_SYSCALL_LCHOWN_X:
+	case PPME_SYSCALL_FCHOWN_X:
+	case PPME_SYSCALL_FCHOWNAT_X:
+	case PPME_SYSCALL_LINK_2_X:
+	case PPME_SYSCALL_LINKAT_2_X:
+	case PPME_SYSCALL_MKDIR_2_X:
+	case PPME_SYSCALL_MKDIRAT_X:
+	case PPME_SYSCALL_MOUNT_X:
+	case PPME_SYSCALL_UMOUNT2_X:
+	case PPME_SYSCALL_RENAME_X:
+	case PPME_SYSCALL_RENAMEAT_X:
+	case PPME_SYSCALL_RENAMEAT2_X:
+	case PPME_SYSCALL_RMDIR_2_X:
+	case PPME_SYSCALL_SYMLINK_X:
+	case PPME_SYSCALL_SYMLINKAT_X:
+	case PPME_SYSCALL_UNLINK_2_X:
+	case PPME_SYSCALL_UNLINKAT_2_X:
+		return SAKER_DROP_DIR_FILE_EXIT;
+	case PPME_SYSCALL_PTRACE_X:
+	case PPME_SYSCALL_SETNS_X:
+	case PPME_SYSCALL_SETRESGID_X:
+	case PPME_SYSCALL_SETRESUID_X:
+	case PPME_SYSCALL_SETSID_X:
+	case PPME_SYSCALL_UNSHARE_X:
+	case PPME_SYSCALL_CAPSET_X:
+		return SAKER_DROP_OTHER_INTEREST_EXIT;
+	case PPME_SYSCALL_CLOSE_X:
+		return SAKER_DROP_CLOSE_EXIT;
+	case PPME_PROCEXIT_1_E:
+		return SAKER_DROP_PROC_EXIT;
+	default:
+		return -1;
+	}
+}
+
 /* Finishes the event: writes its length and copies it, with the CPU after it (see
  * SAKER_RECORD_CPU_BYTES), into the ring buffer. False when it was dropped. */
 static __always_inline bool evt_submit(struct scratch *s)
@@ -268,6 +334,9 @@ static __always_inline bool evt_submit(struct scratch *s)
 	__u64 flags = avail < wakeup_bytes && avail + len >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&ring, s->data, len, flags)) {
 		c->drops_buffer++;
+		int k = drop_kind(*(__u16 *)&s->data[PPM_HDR_TYPE]);
+		if (k >= 0 && k < SAKER_DROP_KINDS)
+			c->drops_kind[k]++;
 		return false;
 	}
 	c->events++;

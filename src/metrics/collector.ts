@@ -7,10 +7,8 @@
 //   Prometheus      webserver /metrics: falcosecurity_<subsystem>_<name>_<unit>, HELP and
 //                   TYPE before every series, memory in bytes, percentages as ratios
 //
-// What Saker's probe does not count is left out rather than sent as zero: the per-kind buffer
-// drops (n_drops_buffer_clone_fork_exit...: the probe counts buffer drops as one figure), the
-// cached/non-cached lookup and stored-event counters, the libbpf program stats and the
-// iterator counters.
+// What Saker does not count is left out rather than sent as zero: the cached/non-cached
+// lookup and stored-event counters, the libbpf program stats and the iterator counters.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
@@ -25,6 +23,8 @@ import { hostBootNs, readResources, type Resources } from './resources.js'
 export interface KernelCounters {
   events: number
   dropsBuffer: number
+  /** dropsBuffer by kind (libs' n_drops_buffer_<kind>: clone_fork_exit, open_exit...). */
+  dropsKind: Readonly<Record<string, number>>
   /** Events larger than the probe can send. */
   dropsSize: number
   perCpu: readonly { events: number; dropsBuffer: number; dropsSize: number }[]
@@ -177,6 +177,7 @@ export class MetricsCollector {
       if (m.kernel_event_counters_enabled || m.kernel_event_counters_per_cpu_enabled) {
         f['scap.n_evts'] = k.events
         put('scap.n_drops_buffer_total', k.dropsBuffer)
+        for (const [kind, n] of Object.entries(k.dropsKind)) put(`scap.n_drops_buffer_${kind}`, n)
         put('scap.n_drops_max_event_size', k.dropsSize)
         f['scap.n_drops'] = drops
       }
@@ -226,6 +227,11 @@ export class MetricsCollector {
       const k = s.kernel
       if (k !== null) {
         series('falcosecurity_scap_n_evts_total', 'counter', k.events)
+        // n_drops_buffer_<x>_exit as one series with labels; Falco's converter has no form for
+        // the two enter kinds and leaves them out, and so does this
+        for (const [kind, n] of Object.entries(k.dropsKind)) {
+          if (kind.endsWith('_exit')) series('falcosecurity_scap_n_drops_buffer_total', 'counter', n, { dir: 'exit', drop: kind.slice(0, -'_exit'.length) })
+        }
         series('falcosecurity_scap_n_drops_max_event_size_total', 'counter', k.dropsSize)
         series('falcosecurity_scap_n_drops_total', 'counter', k.dropsBuffer + k.dropsSize)
         k.perCpu.forEach((c, i) => {

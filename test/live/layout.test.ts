@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PPME } from '../../src/events/table.js'
 import { SYSCALL_TABLE_SIZE } from '../../src/events/syscalls.js'
-import { COUNTERS, QUIET_KEY, RECORD_CPU_BYTES, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
+import { COUNTERS, DROP_KINDS, QUIET_KEY, RECORD_CPU_BYTES, SAKER_MAX_EVENT, SAKER_SYSCALLS, SEL } from '../../src/sources/live/layout.js'
 import { ROOT } from './helpers.js'
 
 const obj = join(ROOT, 'driver', 'build', 'saker.bpf.o')
@@ -39,8 +39,10 @@ test('struct saker_counters in the probe matches COUNTERS', { skip: built }, () 
     unsupported: COUNTERS.fields.unsupported,
     quiet: COUNTERS.fields.quiet,
     redundant: COUNTERS.fields.redundant,
+    drops_kind: COUNTERS.fields.dropsKind,
   })
 })
+
 
 test('struct saker_quiet_key in the probe matches QUIET_KEY', { skip: built }, () => {
   const t = btfTypes().find(x => x.kind === 'STRUCT' && x.name === 'saker_quiet_key')
@@ -78,4 +80,12 @@ test('driver/bpf/shared.h constants match their twins', () => {
   assert.equal(Number(d.get('SAKER_RECORD_CPU_BYTES')), RECORD_CPU_BYTES)
   assert.equal(Number(d.get('SAKER_QUIET_PATH')), QUIET_KEY.pathBytes)
   assert.equal(Number(d.get('SAKER_QUIET_COMM')), QUIET_KEY.commBytes)
+})
+
+test('enum saker_drop_kind in driver/bpf/shared.h lists DROP_KINDS in order', () => {
+  // (the enum is not in the object's BTF: only its constants are used)
+  const body = /enum saker_drop_kind \{([^}]*)\}/.exec(header('shared.h'))
+  assert.ok(body, 'enum saker_drop_kind is in shared.h')
+  const names = [...body[1]!.matchAll(/SAKER_DROP_(\w+)/g)].map(m => m[1]!).filter(n => n !== 'KINDS')
+  assert.deepEqual(names, DROP_KINDS.map(k => k.toUpperCase()))
 })

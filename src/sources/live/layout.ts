@@ -8,10 +8,17 @@ export const SAKER_SYSCALLS = 512
 /** Bits of one selection slot (SAKER_SEL_*). */
 export const SEL = { EXIT: 1, GENERIC: 2, ENTER: 4, STATE_ONLY: 8 } as const
 
-/** struct saker_counters, one per CPU: field byte offsets (all u64) and the size. */
+/** enum saker_drop_kind, in order: the kinds of buffer drops (libs' scap.n_drops_buffer_<kind>). */
+export const DROP_KINDS = [
+  'clone_fork_exit', 'execve_exit', 'connect_enter', 'connect_exit', 'open_enter', 'open_exit', 'dir_file_exit',
+  'other_interest_exit', 'close_exit', 'proc_exit',
+] as const
+export type DropKind = (typeof DROP_KINDS)[number]
+
+/** struct saker_counters, one per CPU: field byte offsets (u64 each; dropsKind: one per DROP_KINDS) and the size. */
 export const COUNTERS = {
-  size: 48,
-  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32, redundant: 40 },
+  size: 48 + 8 * DROP_KINDS.length,
+  fields: { events: 0, dropsBuffer: 8, dropsSize: 16, unsupported: 24, quiet: 32, redundant: 40, dropsKind: 48 },
 } as const
 
 /** struct saker_quiet_key: the flags (u32), the comm, the path (NUL-terminated and zero-padded). */

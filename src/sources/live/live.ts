@@ -13,7 +13,7 @@
 // batch: read them during the callback only (copy what must outlive it), as with EventView
 // itself.
 import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
-import { COUNTERS, QUIET_KEY, QUIET_PATH_MAX, SAKER_MAX_EVENT } from './layout.js'
+import { COUNTERS, DROP_KINDS, QUIET_KEY, QUIET_PATH_MAX, SAKER_MAX_EVENT, type DropKind } from './layout.js'
 import { ppmScTable, type LiveSelection } from './select.js'
 
 export interface LiveOptions {
@@ -71,6 +71,8 @@ export interface LiveCounters {
   quiet: number
   /** Events of stateOnlySyscalls not sent: they would have changed nothing in the state. */
   redundant: number
+  /** dropsBuffer by kind of event (DROP_KINDS; events of other types are in dropsBuffer only). */
+  dropsKind: Record<DropKind, number>
 }
 
 export interface LiveStats extends LiveCounters {
@@ -160,7 +162,8 @@ class Live implements LiveSource {
   stats(): LiveStats {
     const raw = new DataView(this.addon.stats(this.handle))
     const perCpu: LiveCounters[] = []
-    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0, quiet: 0, redundant: 0 }
+    const noDrops = (): Record<DropKind, number> => Object.fromEntries(DROP_KINDS.map(k => [k, 0])) as Record<DropKind, number>
+    const sum: LiveCounters = { events: 0, dropsBuffer: 0, dropsSize: 0, unsupported: 0, quiet: 0, redundant: 0, dropsKind: noDrops() }
     const f = COUNTERS.fields
     for (let off = 0; off + COUNTERS.size <= raw.byteLength; off += COUNTERS.size) {
       const c: LiveCounters = {
@@ -170,7 +173,12 @@ class Live implements LiveSource {
         unsupported: Number(raw.getBigUint64(off + f.unsupported, true)),
         quiet: Number(raw.getBigUint64(off + f.quiet, true)),
         redundant: Number(raw.getBigUint64(off + f.redundant, true)),
+        dropsKind: noDrops(),
       }
+      DROP_KINDS.forEach((k, i) => {
+        c.dropsKind[k] = Number(raw.getBigUint64(off + f.dropsKind + 8 * i, true))
+        sum.dropsKind[k] += c.dropsKind[k]
+      })
       perCpu.push(c)
       sum.events += c.events
       sum.dropsBuffer += c.dropsBuffer

@@ -384,7 +384,7 @@ function liveMetrics(
     numEvents: events,
     kernel: () => {
       const s = live.stats()
-      return { events: s.events, dropsBuffer: s.dropsBuffer, dropsSize: s.dropsSize, perCpu: s.perCpu }
+      return { events: s.events, dropsBuffer: s.dropsBuffer, dropsKind: s.dropsKind, dropsSize: s.dropsSize, perCpu: s.perCpu }
     },
     state: () => {
       let fds = 0
