@@ -137,6 +137,7 @@ async function runSources(engine: Engine, config: SakerConfig, opts: Options, co
   const { metricsConfigError } = await import('../metrics/writer.js')
   const metricsError = metricsConfigError(config)
   if (metricsError !== null) throw new Fatal(metricsError)
+  if (config.metrics.enabled) log.log('info', `Setting metrics interval to ${config.metrics.interval}, equivalent to ${config.metrics.interval_ms} (ms)`)
   const web = await startWebserver(config)
   try {
     return await runEnabledSources(engine, config, opts, { webserver: web, configFiles })
@@ -175,10 +176,11 @@ async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Opti
   const syscall = enabled.includes('syscall') && config.engine.kind !== 'nodriver'
   if (syscall && !k8sEntry) return runLiveSyscalls(engine, config, opts, serving)
 
-  const [{ Outputs }, { RuleMatcher, RuleStats }, { onStopSignals }] = await Promise.all([
+  const [{ Outputs }, { RuleMatcher, RuleStats }, { onStopSignals }, { startMetrics }] = await Promise.all([
     import('../outputs/dispatcher.js'),
     import('../engine/matcher.js'),
     import('../sources/live/signals.js'),
+    import('../metrics/writer.js'),
   ])
   let outputs: Outputs
   try {
@@ -190,10 +192,20 @@ async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Opti
   let ended!: () => void
   const until = new Promise<void>((r) => (ended = r))
   let k8s: Awaited<ReturnType<typeof openK8sAuditSource>> | undefined
+  let k8sMetrics: ReturnType<typeof startMetrics> = null
   if (k8sEntry && enabled.includes('k8s_audit')) {
     const matcher = new RuleMatcher<K8sAuditEvent>(engine.ruleset('k8s_audit')!, outputs, config.rule_matching === 'first', stats)
+    let events = 0
+    k8sMetrics = startMetrics(engine, config, { name: 'k8s_audit', engineName: 'source_plugin', numEvents: () => events, kernel: () => null, state: () => null },
+      // /metrics comes from the syscall source when it runs, as Falco's page has that source's counters
+      { outputs, ruleStats: stats, webserver: syscall ? null : serving.webserver ?? null, configFiles: serving.configFiles ?? [] })
+    const onAuditEvent = (ev: K8sAuditEvent): void => {
+      k8sMetrics?.onEvents()
+      events++
+      matcher.match(ev, 0, () => ev.ts)
+    }
     try {
-      k8s = await openK8sAuditSource(k8sEntry, (ev) => matcher.match(ev, 0, () => ev.ts), {
+      k8s = await openK8sAuditSource(k8sEntry, onAuditEvent, {
         hostname: config.plugins_hostinfo ? os.hostname() : undefined,
       })
     } catch (e) {
@@ -214,6 +226,7 @@ async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Opti
     if (timer) clearTimeout(timer)
   }
   await k8s?.close()
+  k8sMetrics?.close()
   await outputs.close()
   process.stdout.write(stats.summary(engine.loader.compiled.rules))
   return code

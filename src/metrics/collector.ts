@@ -86,7 +86,7 @@ export class MetricsCollector {
     private readonly hostname: string,
     rulesContents: ReadonlyMap<string, string>,
     configFiles: readonly string[],
-    private readonly source: MetricsSource | null = null,
+    private readonly source: MetricsSource,
   ) {
     this.rulesFiles = [...rulesContents].map(([path, text]) => ({ name: baseName(path), sha256: sha256(text) }))
     this.configFiles = configFiles.flatMap((path) => {
@@ -98,8 +98,7 @@ export class MetricsCollector {
     })
   }
 
-  snapshot(): Snapshot | null {
-    if (this.source === null) return null
+  snapshot(): Snapshot {
     const rules: Snapshot['rules'] = []
     for (const rule of this.rules) rules.push({ rule, count: this.ruleStats.byRule.get(rule) ?? 0 })
     return {

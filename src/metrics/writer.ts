@@ -8,7 +8,10 @@ import type { SakerConfig } from '../config/index.js'
 import type { Outputs } from '../outputs/dispatcher.js'
 import type { FieldJson } from '../outputs/alert.js'
 import { compareCodePoints, jsonString, jsonValue } from '../outputs/json.js'
-import type { MetricsCollector } from './collector.js'
+import type { Engine } from '../engine/engine.js'
+import type { RuleStats } from '../engine/matcher.js'
+import type { Webserver } from '../server/webserver.js'
+import { MetricsCollector, type MetricsSource } from './collector.js'
 
 const INFORMATIONAL = 6
 export const METRICS_RULE = 'Falco internal: metrics snapshot'
@@ -46,7 +49,6 @@ export class MetricsWriter {
   ) {
     this.timer = setInterval(() => (this.due = true), config.metrics.interval_ms)
     this.timer.unref()
-    log.log('info', `Setting metrics interval to ${config.metrics.interval}, equivalent to ${config.metrics.interval_ms} (ms)`)
   }
 
   /** Called as events arrive (once per batch): takes the snapshot when one is due. */
@@ -77,4 +79,27 @@ export class MetricsWriter {
   close(): void {
     clearInterval(this.timer)
   }
+}
+
+/** Where a source's metrics go, and what they fingerprint. */
+export interface MetricsSinks {
+  outputs: Outputs
+  ruleStats: RuleStats
+  /** Serves /metrics from this source (the syscall one when it runs: Falco's page has its counters). */
+  webserver: Webserver | null
+  /** The configuration files read (their sha256 are in the metrics). */
+  configFiles: readonly string[]
+}
+
+/**
+ * The metrics of one running source, when metrics.enabled: the snapshot writer (null without
+ * output_rule and output_file; the source calls its onEvents as events come), and /metrics.
+ */
+export function startMetrics(engine: Engine, config: SakerConfig, source: MetricsSource, sinks: MetricsSinks): MetricsWriter | null {
+  if (!config.metrics.enabled) return null
+  const { outputs } = sinks
+  const collector = new MetricsCollector(config, sinks.ruleStats, engine.loader.compiled.rules, () => outputs.numDrops, outputs.hostname,
+    engine.loader.contents, sinks.configFiles, source)
+  if (sinks.webserver !== null && config.webserver.prometheus_metrics_enabled) sinks.webserver.serveMetrics(() => collector.prometheus(collector.snapshot()))
+  return config.metrics.output_rule || config.metrics.output_file !== '' ? new MetricsWriter(collector, config, outputs) : null
 }

@@ -41,8 +41,8 @@ interface Saker {
   stop: () => Promise<number | null>
 }
 
-/** Starts saker with only the k8s_audit source, listening on `openParams`; resolves once it listens. */
-async function startSaker(dir: string, openParams: string, initConfig: Record<string, unknown>): Promise<Saker> {
+/** Starts saker with only the k8s_audit source, listening on `openParams` (`extra`: more falco.yaml lines); resolves once it listens. */
+async function startSaker(dir: string, openParams: string, initConfig: Record<string, unknown>, extra: string[] = []): Promise<Saker> {
   const conf = path.join(dir, 'saker.yaml')
   fs.writeFileSync(
     conf,
@@ -50,7 +50,7 @@ async function startSaker(dir: string, openParams: string, initConfig: Record<st
       'stdout_output:', '  enabled: true', 'json_output: true', 'log_stderr: true', 'log_level: info',
       'plugins:', '  - name: k8saudit', '    library_path: libk8saudit.so', `    init_config: ${JSON.stringify(JSON.stringify(initConfig))}`, `    open_params: ${JSON.stringify(openParams)}`,
       '  - name: json', '    library_path: libjson.so', '    init_config: ""',
-      'load_plugins: [k8saudit, json]', '',
+      'load_plugins: [k8saudit, json]', ...extra, '',
     ].join('\n'),
   )
   const proc = spawn(path.join(root, 'bin', 'saker'), ['-c', conf, ...rules.flatMap((r) => ['-r', r]), '--enable-source', 'k8s_audit'])
@@ -111,6 +111,39 @@ describe('the k8s audit webhook of a running saker', { skip: missing }, () => {
       assert.match(await bad.text(), /json|JSON|parse/)
       assert.equal((await post(eventList('create_nginx_pod_privileged.json'))).status, 200)
       await waitFor('the Create Privileged Pod alert', () => saker.alerts().find((a) => a.rule === 'Create Privileged Pod'))
+    } finally {
+      assert.equal(await saker.stop(), 0)
+    }
+  })
+
+  test('metrics of the k8s_audit source: snapshot alerts and /metrics', async () => {
+    const port = await freePort()
+    const web = await freePort()
+    const saker = await startSaker(dir, `http://127.0.0.1:${port}/k8s-audit`, {}, [
+      'metrics:', '  enabled: true', '  interval: 500ms', '  output_rule: true',
+      'webserver:', '  enabled: true', '  listen_address: 127.0.0.1', `  listen_port: ${web}`, '  prometheus_metrics_enabled: true',
+    ])
+    try {
+      const post = () => fetch(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: eventList('exec_pod.json') })
+      assert.equal((await post()).status, 200)
+      await waitFor('the Attach/Exec Pod alert', () => saker.alerts().find((a) => a.rule === 'Attach/Exec Pod'))
+      // a snapshot is taken at an event (the first with the first event): more events, until
+      // one is taken after the alert
+      const more = setInterval(() => void post(), 300)
+      let snap
+      try {
+        snap = await waitFor('a snapshot counting the alert', () =>
+          saker.alerts().find((a) => a.rule === 'Falco internal: metrics snapshot' && Number(a.output_fields['falco.rules.Attach_Exec_Pod'] ?? 0) >= 1))
+      } finally {
+        clearInterval(more)
+      }
+      assert.equal(snap.output_fields['evt.source'], 'k8s_audit')
+      assert.equal(snap.output_fields['scap.engine_name'], 'source_plugin')
+      assert.ok(Number(snap.output_fields['falco.num_evts']) >= 1)
+      assert.ok(!('scap.n_evts' in snap.output_fields), 'no kernel counters for a plugin source')
+      const page = await (await fetch(`http://127.0.0.1:${web}/metrics`)).text()
+      assert.match(page, /^falcosecurity_scap_engine_name_info\{engine_name="source_plugin",evt_source="k8s_audit"\} 1$/m)
+      assert.match(page, /^falcosecurity_falco_rules_matches_total\{priority="\d",rule_name="Attach\/Exec Pod",source="k8s_audit"[^}]*\} \d+$/m)
     } finally {
       assert.equal(await saker.stop(), 0)
     }

@@ -43,8 +43,8 @@ import {
 import { SystemState } from '../../state/system-state.js'
 import type { ThreadInfo } from '../../state/thread.js'
 import { SyscallEvent } from '../syscall/event.js'
-import { MetricsCollector, type MetricsSource } from '../../metrics/collector.js'
-import { MetricsWriter } from '../../metrics/writer.js'
+import type { MetricsSource } from '../../metrics/collector.js'
+import { startMetrics } from '../../metrics/writer.js'
 import type { Webserver } from '../../server/webserver.js'
 import { addonPath } from './addon.js'
 import { LiveContainers, containerLookupsEnabled } from './containers.js'
@@ -255,9 +255,8 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
     return { events: s.events, drops: s.dropsBuffer + s.dropsSize }
   }
   const monitor = new DropMonitor(config.syscall_event_drops, counters, outputs, true)
-  const metrics = config.metrics.enabled ? liveMetrics(engine, config, opts, live, state, matcher.stats, outputs, () => events) : null
-  const metricsWriter = metrics !== null && (config.metrics.output_rule || config.metrics.output_file !== '') ? new MetricsWriter(metrics, config, outputs) : null
-  if (metrics !== null && opts.webserver && config.webserver.prometheus_metrics_enabled) opts.webserver.serveMetrics(() => metrics.prometheus(metrics.snapshot()))
+  const metricsWriter = startMetrics(engine, config, liveMetricsSource(live, state, () => events),
+    { outputs, ruleStats: matcher.stats, webserver: opts.webserver ?? null, configFiles: opts.configFiles ?? [] })
   // containers: a new container's first events wait for its record (./containers.ts)
   const containers = containerLookupsEnabled(config) ? new LiveContainers(state, ev, view, config) : null
   const dumps = config.capture.enabled ? new CaptureDumps(config, ruleset.enabledRules, state, seeded, containers) : null
@@ -373,12 +372,9 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   return stoppedByDrops ? 1 : 0
 }
 
-/** The metrics of this live run: the probe's counters, the state's, the rules'. */
-function liveMetrics(
-  engine: Engine, config: SakerConfig, serving: LiveServing, live: LiveSource, state: SystemState,
-  ruleStats: RuleStats, outputs: Outputs, events: () => number,
-): MetricsCollector {
-  const source: MetricsSource = {
+/** What the metrics read of this live run: the probe's counters and the state's. */
+function liveMetricsSource(live: LiveSource, state: SystemState, events: () => number): MetricsSource {
+  return {
     name: 'syscall',
     engineName: 'modern_bpf',
     numEvents: events,
@@ -399,8 +395,6 @@ function liveMetrics(
       }
     },
   }
-  return new MetricsCollector(config, ruleStats, engine.ruleset('syscall')!.enabledRules, () => outputs.numDrops, outputs.hostname,
-    engine.loader.contents, serving.configFiles ?? [], source)
 }
 
 /** ppm_sc codes of native syscall numbers, for messages. */
