@@ -12,6 +12,7 @@
  *                         uv timer (flushMs) drains smaller amounts, so an event waits
  *                         at most ~flushMs at low rates and wakeups stay rare at high ones.
  *   stats(h)              per-CPU struct saker_counters, raw (decoded by src/sources/live)
+ *   progStats(h)          run counts and run times of the attached programs (bpf_stats)
  *   setSelection(h, sel)  rewrites the selection map while events flow
  *   addQuietOpen(h, key)  puts a struct saker_quiet_key (its bytes) in the quiet_opens map
  *   info(h)               program ids, syscalls with a filler, sizes
@@ -740,6 +741,44 @@ static napi_value js_stats(napi_env env, napi_callback_info info)
 	return ab;
 }
 
+/* [{ name, runCnt, runTimeNs }] of the attached programs, in attach order: the kernel counts
+ * runs and their time only while kernel.bpf_stats_enabled is 1 (tail-called fillers count in
+ * the program that called them). */
+static napi_value js_prog_stats(napi_env env, napi_callback_info info)
+{
+	napi_value argv[1];
+	struct live *l = get_open_live(env, info, 1, argv, "progStats");
+	if (!l)
+		return NULL;
+	struct saker_bpf *sk = l->skel;
+	const struct {
+		struct bpf_program *prog;
+		struct bpf_link *link;
+	} attached[] = {
+		{ sk->progs.sys_exit, sk->links.sys_exit }, { sk->progs.sys_enter, sk->links.sys_enter },
+		{ sk->progs.sched_exit, sk->links.sched_exit }, { sk->progs.sched_exec, sk->links.sched_exec },
+		{ sk->progs.sched_fork, sk->links.sched_fork }, { sk->progs.task_rename, sk->links.task_rename },
+	};
+	napi_value out, obj, x;
+	NAPI_CALL(env, napi_create_array(env, &out));
+	uint32_t n = 0;
+	for (size_t i = 0; i < sizeof(attached) / sizeof(attached[0]); i++) {
+		struct bpf_prog_info pi = { 0 };
+		__u32 len = sizeof(pi);
+		if (!attached[i].link || bpf_obj_get_info_by_fd(bpf_program__fd(attached[i].prog), &pi, &len))
+			continue;
+		NAPI_CALL(env, napi_create_object(env, &obj));
+		NAPI_CALL(env, napi_create_string_utf8(env, pi.name, NAPI_AUTO_LENGTH, &x));
+		NAPI_CALL(env, napi_set_named_property(env, obj, "name", x));
+		NAPI_CALL(env, napi_create_double(env, (double)pi.run_cnt, &x));
+		NAPI_CALL(env, napi_set_named_property(env, obj, "runCnt", x));
+		NAPI_CALL(env, napi_create_double(env, (double)pi.run_time_ns, &x));
+		NAPI_CALL(env, napi_set_named_property(env, obj, "runTimeNs", x));
+		NAPI_CALL(env, napi_set_element(env, out, n++, obj));
+	}
+	return out;
+}
+
 static napi_value js_set_selection(napi_env env, napi_callback_info info)
 {
 	napi_value argv[2];
@@ -866,7 +905,7 @@ static napi_value init(napi_env env, napi_value exports)
 		const char *name;
 		napi_callback fn;
 	} fns[] = {
-		{ "open", js_open }, { "start", js_start }, { "stats", js_stats },
+		{ "open", js_open }, { "start", js_start }, { "stats", js_stats }, { "progStats", js_prog_stats },
 		{ "setSelection", js_set_selection }, { "addQuietOpen", js_add_quiet_open }, { "info", js_info },
 		{ "close", js_close },
 	};

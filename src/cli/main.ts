@@ -196,7 +196,7 @@ async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Opti
   if (k8sEntry && enabled.includes('k8s_audit')) {
     const matcher = new RuleMatcher<K8sAuditEvent>(engine.ruleset('k8s_audit')!, outputs, config.rule_matching === 'first', stats)
     let events = 0
-    k8sMetrics = startMetrics(engine, config, { name: 'k8s_audit', engineName: 'source_plugin', numEvents: () => events, kernel: () => null, state: () => null },
+    k8sMetrics = startMetrics(engine, config, { name: 'k8s_audit', engineName: 'source_plugin', numEvents: () => events, kernel: () => null, state: () => null, programs: () => null },
       // /metrics comes from the syscall source when it runs, as Falco's page has that source's counters
       { outputs, ruleStats: stats, webserver: syscall ? null : serving.webserver ?? null, configFiles: serving.configFiles ?? [] })
     const onAuditEvent = (ev: K8sAuditEvent): void => {

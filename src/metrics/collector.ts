@@ -8,7 +8,7 @@
 //                   TYPE before every series, memory in bytes, percentages as ratios
 //
 // What Saker does not count is left out rather than sent as zero: the cached/non-cached
-// lookup and stored-event counters, the libbpf program stats and the iterator counters.
+// lookup and stored-event counters and the iterator counters.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
@@ -39,6 +39,13 @@ export interface StateCounters {
   dropsFullThreadtable: number
 }
 
+/** A probe program's runs and their time (libbpf stats). */
+export interface ProgramRuns {
+  name: string
+  runCnt: number
+  runTimeNs: number
+}
+
 /** What a running syscall source lets the collector read. */
 export interface MetricsSource {
   /** "syscall" */
@@ -49,6 +56,8 @@ export interface MetricsSource {
   numEvents(): number
   kernel(): KernelCounters | null
   state(): StateCounters | null
+  /** The probe's programs, when the kernel counts their runs (kernel.bpf_stats_enabled); else null. */
+  programs(): readonly ProgramRuns[] | null
 }
 
 export interface Snapshot {
@@ -58,6 +67,7 @@ export interface Snapshot {
   numEvents: number
   kernel: KernelCounters | null
   state: StateCounters | null
+  programs: readonly ProgramRuns[] | null
   resources: Resources
   rules: { rule: CompiledRule; count: number }[]
   matchesTotal: number
@@ -107,6 +117,7 @@ export class MetricsCollector {
       numEvents: this.source.numEvents(),
       kernel: this.source.kernel(),
       state: this.source.state(),
+      programs: this.config.metrics.libbpf_stats_enabled ? this.source.programs() : null,
       resources: readResources(),
       rules,
       matchesTotal: this.ruleStats.total,
@@ -186,6 +197,11 @@ export class MetricsCollector {
           put(`scap.n_drops_cpu_${i}`, c.dropsBuffer + c.dropsSize)
         })
       }
+      for (const p of s.programs ?? []) {
+        put(`scap.${p.name}.run_cnt`, p.runCnt)
+        put(`scap.${p.name}.run_time_ns`, p.runTimeNs)
+        put(`scap.${p.name}.avg_time_ns`, p.runCnt > 0 ? Math.round(p.runTimeNs / p.runCnt) : 0)
+      }
       const p = this.prev
       const dEvents = p === null ? 0 : k.events - p.events
       const dDrops = p === null ? 0 : drops - p.drops
@@ -237,6 +253,12 @@ export class MetricsCollector {
           series('falcosecurity_scap_n_evts_cpu_total', 'counter', c.events, { cpu: String(i) })
           series('falcosecurity_scap_n_drops_cpu_total', 'counter', c.dropsBuffer + c.dropsSize, { cpu: String(i) })
         })
+      }
+      for (const p of s.programs ?? []) {
+        const name = `falcosecurity_scap_${p.name.replace(/[^a-zA-Z0-9_]/g, '_')}`
+        series(`${name}_run_cnt_total`, 'counter', p.runCnt)
+        series(`${name}_run_time_nanoseconds_total`, 'counter', p.runTimeNs)
+        series(`${name}_avg_time_nanoseconds`, 'gauge', p.runCnt > 0 ? Math.round(p.runTimeNs / p.runCnt) : 0)
       }
       const r = s.resources
       series('falcosecurity_falco_cpu_usage_ratio', 'gauge', dbl(r.cpuUsagePerc / 100))

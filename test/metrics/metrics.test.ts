@@ -28,6 +28,7 @@ function fixture(overrides: string[] = []) {
   const source: MetricsSource = {
     name: 'syscall', engineName: 'modern_bpf', numEvents: () => numEvents, kernel: () => kernel,
     state: () => ({ threads: 42, fds: 300, addedThreads: 50, removedThreads: 8, dropsFullThreadtable: 0 }),
+    programs: () => [{ name: 'sys_exit', runCnt: 1000, runTimeNs: 150_000 }],
   }
   const c = new MetricsCollector(config(overrides), stats, rules, () => 3, 'node-1', new Map([['/etc/falco/falco_rules.yaml', 'x']]), [], source)
   return { c, kernel, advance: (n: number, events: number) => { numEvents += n; kernel.events += events } }
@@ -65,6 +66,8 @@ test('output fields: Falco\'s names, zeros left out, memory in MB, previous coun
   assert.equal(first['falco.rules.Read_shadow_file'], 2, 'rule names sanitized as Falco does')
   assert.ok(!('falco.rules.Never_fires' in first))
   assert.equal(first['falco.sha256_rules_file.falco_rules_yaml'], '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881')
+  assert.equal(first['scap.sys_exit.run_cnt'], 1000)
+  assert.equal(first['scap.sys_exit.avg_time_ns'], 150)
   assert.equal(typeof first['falco.memory_rss_mb'], 'number')
   assert.ok(!('falco.memory_rss_kb' in first))
   assert.equal(first['scap.n_evts_prev'], 0)
@@ -80,7 +83,7 @@ test('output fields: Falco\'s names, zeros left out, memory in MB, previous coun
 
 test('output fields: convert_memory_to_mb off gives _kb, include_empty_values keeps zeros, switches drop groups', () => {
   const { c } = fixture(['metrics.convert_memory_to_mb=false', 'metrics.include_empty_values=true', 'metrics.state_counters_enabled=false',
-    'metrics.kernel_event_counters_per_cpu_enabled=false'])
+    'metrics.kernel_event_counters_per_cpu_enabled=false', 'metrics.libbpf_stats_enabled=false'])
   const f = c.outputFields(c.snapshot()!)
   assert.equal(typeof f['falco.memory_rss_kb'], 'number')
   assert.ok(!('falco.memory_rss_mb' in f))
@@ -88,6 +91,7 @@ test('output fields: convert_memory_to_mb off gives _kb, include_empty_values ke
   assert.equal(f['falco.rules.Never_fires'], 0)
   assert.ok(!('falco.n_threads' in f))
   assert.ok(!('scap.n_evts_cpu_0' in f))
+  assert.ok(!('scap.sys_exit.run_cnt' in f))
 })
 
 test('Prometheus text: HELP and TYPE before each series, Falco\'s names and labels, label values escaped', () => {
@@ -105,6 +109,8 @@ test('Prometheus text: HELP and TYPE before each series, Falco\'s names and labe
   assert.ok(lines.includes('falcosecurity_scap_n_drops_buffer_total{dir="exit",drop="open"} 20'))
   assert.ok(!text.includes('drop="connect_enter"'), 'enter kinds have no series, as in Falco')
   assert.ok(lines.includes('falcosecurity_scap_n_evts_cpu_total{cpu="1"} 400'))
+  assert.ok(lines.includes('falcosecurity_scap_sys_exit_run_time_nanoseconds_total 150000'))
+  assert.ok(lines.includes('# TYPE falcosecurity_scap_sys_exit_avg_time_nanoseconds gauge'))
   assert.ok(lines.includes('# TYPE falcosecurity_scap_n_threads_total gauge'))
   assert.ok(lines.includes('falcosecurity_scap_engine_name_info{engine_name="modern_bpf",evt_source="syscall"} 1'))
   assert.ok(lines.includes('falcosecurity_falco_rules_matches_total{priority="4",rule_name="Read \\"shadow\\" file",source="syscall",tag_T1555="true",tag_filesystem="true"} 2'))

@@ -54,6 +54,14 @@ export interface AddonInfo {
   counterSize: number
 }
 
+/** An attached program's runs and their total time, counted while kernel.bpf_stats_enabled is 1. */
+export interface ProgramStats {
+  /** The kernel's name of the program (15 characters at most). */
+  name: string
+  runCnt: number
+  runTimeNs: number
+}
+
 declare const handleBrand: unique symbol
 export type AddonHandle = { readonly [handleBrand]: true }
 
@@ -65,6 +73,7 @@ export interface Addon {
   start(h: AddonHandle, cb: BatchCallback): void
   /** Per-CPU struct saker_counters, raw. */
   stats(h: AddonHandle): ArrayBuffer
+  progStats(h: AddonHandle): ProgramStats[]
   setSelection(h: AddonHandle, sel: AddonSelection): void
   /** Puts a struct saker_quiet_key (QUIET_KEY.size bytes) in the probe's quiet_opens map. */
   addQuietOpen(h: AddonHandle, key: Uint8Array): void

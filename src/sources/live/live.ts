@@ -12,7 +12,7 @@
 // `buf`, `offsets` and `cpus` (the CPU each event was written on) are reused for every
 // batch: read them during the callback only (copy what must outlive it), as with EventView
 // itself.
-import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback } from './addon.js'
+import { loadAddon, type Addon, type AddonHandle, type AddonInfo, type BatchCallback, type ProgramStats } from './addon.js'
 import { COUNTERS, DROP_KINDS, QUIET_KEY, QUIET_PATH_MAX, SAKER_MAX_EVENT, type DropKind } from './layout.js'
 import { ppmScTable, type LiveSelection } from './select.js'
 
@@ -84,6 +84,8 @@ export interface LiveSource {
   start(onBatch: BatchCallback): void
   /** Counters summed over the CPUs, and per CPU. */
   stats(): LiveStats
+  /** The attached programs' run counts and times (zero unless kernel.bpf_stats_enabled is 1). */
+  programStats(): ProgramStats[]
   /** Changes what is sent, while events flow. */
   setSelection(selection: LiveSelection): void
   /**
@@ -188,6 +190,10 @@ class Live implements LiveSource {
       sum.redundant += c.redundant
     }
     return { ...sum, perCpu }
+  }
+
+  programStats(): ProgramStats[] {
+    return this.addon.progStats(this.handle)
   }
 
   setSelection(sel: LiveSelection): void {

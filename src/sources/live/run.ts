@@ -16,7 +16,7 @@
 // The syscalls only the state needs (no rule matches them) lose their events that would
 // change nothing there (SAKER_SEL_STATE_ONLY in driver/bpf/shared.h). Neither while writing a
 // capture (-w, or the rules' capture dumps): a capture keeps every event.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { CaptureWriter } from '../../capture/writer.js'
 import type { CaptureSection, FdInfo as CaptureFd, ThreadInfo as CaptureThread } from '../../capture/types.js'
@@ -394,6 +394,16 @@ function liveMetricsSource(live: LiveSource, state: SystemState, events: () => n
         dropsFullThreadtable: state.stats.threadTableFullDrops,
       }
     },
+    // as libscap, only while the kernel counts (it costs every program run a clock read)
+    programs: () => (bpfStatsEnabled() ? live.programStats() : null),
+  }
+}
+
+function bpfStatsEnabled(): boolean {
+  try {
+    return readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() === '1'
+  } catch {
+    return false
   }
 }
 
