@@ -14,7 +14,7 @@ import type { Webserver } from '../server/webserver.js'
 import { MetricsCollector, type MetricsSource } from './collector.js'
 
 const INFORMATIONAL = 6
-export const METRICS_RULE = 'Falco internal: metrics snapshot'
+const METRICS_RULE = 'Falco internal: metrics snapshot'
 
 /**
  * Falco's checks of the metrics section, run when metrics are enabled: the error for a bad
