@@ -10,7 +10,13 @@ export interface DropCounters {
   /** Events the source delivered, and those it lost, since it started. */
   events: number
   drops: number
+  /** Of `drops`, those lost to a full buffer, and those by kind of event (the probe's; a capture has none). */
+  dropsBuffer?: number
+  dropsKind?: Readonly<Record<string, number>>
 }
+
+/** The kinds of buffer drops the drop alert reports, in Falco's order. */
+const ALERT_KINDS = ['clone_fork_exit', 'execve_exit', 'connect_exit', 'open_exit', 'dir_file_exit', 'other_interest_exit', 'close_exit', 'proc_exit']
 
 export interface DropConfig {
   actions: readonly ('ignore' | 'log' | 'alert' | 'exit')[]
@@ -83,7 +89,14 @@ export class DropMonitor {
     if (this.nextCheck >= ts) return true
     this.setNextCheck(ts + ONE_SECOND_NS)
     const now = this.counters()
-    const delta = { events: now.events - this.last.events, drops: now.drops - this.last.drops }
+    const kinds: Record<string, number> = {}
+    for (const k of ALERT_KINDS) kinds[k] = (now.dropsKind?.[k] ?? 0) - (this.last.dropsKind?.[k] ?? 0)
+    const delta: DropCounters = {
+      events: now.events - this.last.events,
+      drops: now.drops - this.last.drops,
+      dropsBuffer: (now.dropsBuffer ?? 0) - (this.last.dropsBuffer ?? 0),
+      dropsKind: kinds,
+    }
     this.last = { ...now }
     if (this.cfg.simulate_drops) {
       log.log('info', 'Simulating syscall event drop')
@@ -110,25 +123,12 @@ export class DropMonitor {
     for (const a of this.cfg.actions) {
       if (a === 'log') log.log('debug', msg)
       else if (a === 'alert') {
-        // the per-category counters are the probe's; a capture or a source without them reports 0
-        const zero = '0'
-        this.outputs.internal(ts, 7, rule, msg, {
-          n_evts: String(delta.events),
-          n_drops: String(delta.drops),
-          n_drops_buffer_total: zero,
-          n_drops_buffer_clone_fork_exit: zero,
-          n_drops_buffer_execve_exit: zero,
-          n_drops_buffer_connect_exit: zero,
-          n_drops_buffer_open_exit: zero,
-          n_drops_buffer_dir_file_exit: zero,
-          n_drops_buffer_other_interest_exit: zero,
-          n_drops_buffer_close_exit: zero,
-          n_drops_buffer_proc_exit: zero,
-          n_drops_scratch_map: zero,
-          n_drops_page_faults: zero,
-          n_drops_bug: zero,
-          ebpf_enabled: this.ebpf ? '1' : '0',
-        })
+        // the counts of the last second; a capture has no per-kind counts (0), and the probe
+        // has no scratch-map, page-fault or bug drops
+        const fields: Record<string, string> = { n_evts: String(delta.events), n_drops: String(delta.drops), n_drops_buffer_total: String(delta.dropsBuffer) }
+        for (const k of ALERT_KINDS) fields[`n_drops_buffer_${k}`] = String(delta.dropsKind![k])
+        Object.assign(fields, { n_drops_scratch_map: '0', n_drops_page_faults: '0', n_drops_bug: '0', ebpf_enabled: this.ebpf ? '1' : '0' })
+        this.outputs.internal(ts, 7, rule, msg, fields)
       } else if (a === 'exit') {
         log.log('critical', msg)
         log.log('critical', 'Exiting.')

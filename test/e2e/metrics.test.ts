@@ -191,6 +191,12 @@ describe('metrics: drops while Saker is stopped are counted, by kind, and alerte
       clearInterval(ticks)
     }
     assert.equal(drop.priority, 'Debug')
+    // the alert's counts are those of one second: the kinds add up to at most the buffer drops
+    const d = (k: string): number => Number(drop.output_fields[k])
+    assert.ok(d('n_drops_buffer_open_exit') > 0 && d('n_drops_buffer_close_exit') > 0, JSON.stringify(drop.output_fields))
+    assert.ok(d('n_drops_buffer_open_exit') + d('n_drops_buffer_close_exit') <= d('n_drops_buffer_total'))
+    assert.ok(d('n_drops_buffer_total') <= d('n_drops'))
+    assert.equal(drop.output_fields['ebpf_enabled'], '1')
     const f = snap.output_fields
     assert.ok(Number(f['scap.n_drops_buffer_open_exit']) > 0, 'scap.n_drops_buffer_open_exit')
     assert.ok(Number(f['scap.n_drops_buffer_close_exit']) > 0, 'scap.n_drops_buffer_close_exit')

@@ -23,7 +23,7 @@ import type { CaptureSection, FdInfo as CaptureFd, ThreadInfo as CaptureThread }
 import { FD_TYPE } from '../../capture/types.js'
 import { log } from '../../cli/log.js'
 import type { SakerConfig } from '../../config/index.js'
-import { DropMonitor } from '../../engine/drops.js'
+import { DropMonitor, type DropCounters } from '../../engine/drops.js'
 import { QuietOpens } from '../../engine/quiet-opens.js'
 import type { Engine } from '../../engine/engine.js'
 import { RuleMatcher } from '../../engine/matcher.js'
@@ -250,9 +250,9 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   if (config.buffer_format_base64) ev.bufferFormat = 'base64'
   const view = new EventView()
   let events = 0
-  const counters = (): { events: number; drops: number } => {
+  const counters = (): DropCounters => {
     const s = live.stats()
-    return { events: s.events, drops: s.dropsBuffer + s.dropsSize }
+    return { events: s.events, drops: s.dropsBuffer + s.dropsSize, dropsBuffer: s.dropsBuffer, dropsKind: s.dropsKind }
   }
   const monitor = new DropMonitor(config.syscall_event_drops, counters, outputs, true)
   const metricsWriter = startMetrics(engine, config, liveMetricsSource(live, state, () => events),
