@@ -11,7 +11,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readShadow } from './attacks.js'
-import { DEFAULT_CONFIG_ARGS, Saker, skipReason } from './helpers.js'
+import { DEFAULT_CONFIG_ARGS, Saker, loadedProgs, newSakerProgs, skipReason } from './helpers.js'
 
 let skip = skipReason({ falcoRules: false })
 if (skip === null && spawnSync('prometheus', ['--version']).status !== 0) skip = 'prometheus is not installed (scripts/install-deps.sh installs it)'
@@ -170,16 +170,21 @@ describe('metrics: drops while Saker is stopped are counted, by kind, and alerte
     rmSync(work, { recursive: true, force: true })
   })
 
-  test('50000 open+close pairs made while Saker is stopped', async () => {
+  /** 50000 open+close pairs of a file made while `s` is stopped (SIGSTOP): most of their events cannot fit. */
+  const burstWhileStopped = (s: Saker): void => {
     const file = join(work, 'target')
     writeFileSync(file, 'x')
-    process.kill(saker.pid, 'SIGSTOP')
+    process.kill(s.pid, 'SIGSTOP')
     try {
       const r = spawnSync('python3', ['-c', `import os\nfor _ in range(50000): os.close(os.open(${JSON.stringify(file)}, os.O_RDONLY))`])
       assert.equal(r.status, 0)
     } finally {
-      process.kill(saker.pid, 'SIGCONT')
+      process.kill(s.pid, 'SIGCONT')
     }
+  }
+
+  test('50000 open+close pairs made while Saker is stopped', async () => {
+    burstWhileStopped(saker)
     // the drop monitor and the metrics act on events (a second of event time apart), as
     // Falco's do: this quiet machine gets a few
     const ticks = setInterval(() => spawn('true'), 200)
@@ -203,5 +208,23 @@ describe('metrics: drops while Saker is stopped are counted, by kind, and alerte
     // every buffer drop here is an openat or a close (nothing else runs in such numbers)
     assert.ok(Number(f['scap.n_drops_buffer_open_exit']) + Number(f['scap.n_drops_buffer_close_exit']) > 0.9 * Number(f['scap.n_drops_buffer_total']))
     assert.equal(f['scap.n_drops'], Number(f['scap.n_drops_buffer_total']) + Number(f['scap.n_drops_max_event_size'] ?? 0))
+  })
+
+  test('with the exit action, the drops stop Saker with exit code 1, its probe detached', async () => {
+    const loaded = new Set(loadedProgs().map(p => p.id))
+    const s = new Saker(['-o', 'webserver.enabled=false', '-o', 'engine.modern_ebpf.buf_size_preset=1', '-o', 'syscall_event_drops.actions[0]=exit'],
+      DEFAULT_CONFIG_ARGS)
+    await s.ready()
+    burstWhileStopped(s)
+    const ticks = setInterval(() => spawn('true'), 200)
+    try {
+      await s.until(() => s.stderr.includes('Exiting.'), 'the exit action', 15_000)
+    } finally {
+      clearInterval(ticks)
+    }
+    const end = await s.exited
+    assert.equal(end.code, 1)
+    assert.deepEqual(newSakerProgs(loaded), [])
+    assert.match(s.stderr, /Falco internal: syscall event drop\. \d+ system calls dropped in last second\./)
   })
 })
