@@ -6,10 +6,11 @@
 //                (`cat`), spread over the run, must each raise "Read sensitive file untrusted"
 //   fork+exec    FORKS fork+execve of /bin/true, each waited for
 //
-// Each round starts Saker, runs the workload once to warm it up, then the timed one.
+// Each round runs the workload without Saker, then starts Saker, runs the workload twice to
+// warm it up, then the timed one.
 //
 // Reported per workload: the loop's fastest wall time without and with Saker and their ratio,
-// the events Saker took from the probe per second of the loop (its count scaled to the timed
+// the median over the rounds of each round's own ratio (with / without), the events Saker took from the probe per second of the loop (its count scaled to the timed
 // run) and those the probe held back (same scaling): quiet opens and their closes, and the
 // state-only events that would have changed nothing; the CPU time Saker's threads ran
 // (schedstat) from the workload's start until its last events were matched, divided by those
@@ -115,18 +116,21 @@ async function startSaker(): Promise<Running> {
 }
 
 interface Round { baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; cpuNs: number; reads: number }
-interface Row { name: string; baseNs: number; sakerNs: number; events: number; heldBack: number; drops: number; usPerEvent: number; note: string }
+interface Row { name: string; baseNs: number; sakerNs: number; medianRatio: number; events: number; heldBack: number; drops: number; usPerEvent: number; note: string }
 
-/** The warm-up's share of the events Saker takes in a round: it runs the workload once too. */
-const WARM_SHARE = 1 / 2
+/** Runs of the workload that warm Saker up before the timed one. */
+const WARMUPS = 2
+/** The warm-up's share of the events Saker takes in a round. */
+const WARM_SHARE = WARMUPS / (WARMUPS + 1)
 
 async function round(exe: string, args: string[], during?: (ms: number) => Promise<void>): Promise<Round> {
   const baseNs = await workload(exe, args)
   const s = await startSaker()
-  // A running agent is a warm one: the workload once first, so that V8 has compiled Saker's
-  // hot paths. After a tenth of it, V8's optimizing compiler still took ~35% of Saker's CPU in
-  // the timed fork+exec run (perf), ~170 ms of 270 on the core the workload shares.
-  await workload(exe, args)
+  // A running agent is a warm one: the workload first, so that V8 has compiled Saker's hot
+  // paths. After a tenth of it, V8's optimizing compiler still took ~35% of Saker's CPU in the
+  // timed fork+exec run (perf), ~170 ms of 270 on the core the workload shares; after one run,
+  // recompiles at the boundary still cost the timed fork+exec run ~13 ms (its median, 12 rounds).
+  for (let w = 0; w < WARMUPS; w++) await workload(exe, args)
   await sleep(500)
   const before = s.alerts().length
   const cpu0 = s.cpuNs()
@@ -155,12 +159,20 @@ async function measure(name: string, exe: string, args: string[], during?: (ms: 
     name,
     baseNs: Math.min(...rounds.map(r => r.baseNs)),
     sakerNs: fastest.sakerNs,
+    // each round's with/without pair, taken minutes apart from the others: the machine's drift
+    // between rounds cancels out
+    medianRatio: median(rounds.map(r => r.sakerNs / r.baseNs)),
     events: fastest.events,
     heldBack: fastest.heldBack,
     drops: Math.max(...rounds.map(r => r.drops)),
     usPerEvent: Math.min(...rounds.map(r => r.cpuNs / 1e3 / r.events)),
     note: during ? `${Math.min(...rounds.map(r => r.reads))} of ${READS} /etc/shadow reads alerted` : '',
   }
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
 /** READS `cat /etc/shadow`, spread over about `ms`. */
@@ -183,11 +195,12 @@ async function main(): Promise<void> {
     await measure(`fork+exec x${FORKS}`, forkExec, [String(FORKS)]),
   ]
   console.log(`saker live, Falco 3.2.0 rules (falco, incubating, sandbox): ${saker}, fastest of ${ROUNDS} rounds`)
-  console.log('workload                 without ms   with ms   ratio   events/s to JS   held back/s   CPU us/event   drops   notes')
+  console.log('workload                 without ms   with ms   ratio   median ratio   events/s to JS   held back/s   CPU us/event   drops   notes')
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(24)} ${(r.baseNs / 1e6).toFixed(0).padStart(10)} ${(r.sakerNs / 1e6).toFixed(0).padStart(9)} ` +
-      `${(r.sakerNs / r.baseNs).toFixed(3).padStart(6)}x ${(r.events / (r.sakerNs / 1e9)).toExponential(2).padStart(15)} ` +
+      `${(r.sakerNs / r.baseNs).toFixed(3).padStart(6)}x ${r.medianRatio.toFixed(3).padStart(13)}x ` +
+      `${(r.events / (r.sakerNs / 1e9)).toExponential(2).padStart(15)} ` +
       `${(r.heldBack / (r.sakerNs / 1e9)).toExponential(2).padStart(13)} ` +
       `${r.usPerEvent.toFixed(2).padStart(14)} ` +
       `${String(r.drops).padStart(7)}   ${r.note}`,
