@@ -52,7 +52,8 @@ export class Webserver {
     return w
   }
 
-  serveMetrics(text: () => string): void {
+  /** Serves /metrics with `text` from now on; null: 404 again (its source is stopping). */
+  serveMetrics(text: (() => string) | null): void {
     this.metrics = text
   }
 

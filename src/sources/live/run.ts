@@ -342,6 +342,8 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
   // ---- teardown: probe first (everything detached), then files, then outputs -------------
   const stats = live.stats()
   metricsWriter?.close()
+  // a scrape from here on would read a probe that is gone
+  opts.webserver?.serveMetrics(null)
   live.stop()
   containers?.close()
   signals.dispose()
