@@ -123,7 +123,11 @@ async function run(opts: Options): Promise<number> {
     log.log('info', 'Skipping event processing in dry-run')
     return 0
   }
-  if (config.engine.kind === 'replay') return runReplay(engine, config, opts)
+  const { metricsConfigError } = await import('../metrics/writer.js')
+  const metricsError = metricsConfigError(config)
+  if (metricsError !== null) throw new Fatal(metricsError)
+  if (config.metrics.enabled) log.log('info', `Setting metrics interval to ${config.metrics.interval}, equivalent to ${config.metrics.interval_ms} (ms)`)
+  if (config.engine.kind === 'replay') return runReplay(engine, config, opts, configFiles)
   return runSources(engine, config, opts, configFiles)
 }
 
@@ -134,10 +138,6 @@ async function run(opts: Options): Promise<number> {
  * signal, -M, or a source that ends (a replayed audit file), as Falco runs them.
  */
 async function runSources(engine: Engine, config: SakerConfig, opts: Options, configFiles: readonly string[]): Promise<number> {
-  const { metricsConfigError } = await import('../metrics/writer.js')
-  const metricsError = metricsConfigError(config)
-  if (metricsError !== null) throw new Fatal(metricsError)
-  if (config.metrics.enabled) log.log('info', `Setting metrics interval to ${config.metrics.interval}, equivalent to ${config.metrics.interval_ms} (ms)`)
   const web = await startWebserver(config)
   try {
     return await runEnabledSources(engine, config, opts, { webserver: web, configFiles })
@@ -226,7 +226,6 @@ async function runEnabledSources(engine: Engine, config: SakerConfig, opts: Opti
     if (timer) clearTimeout(timer)
   }
   await k8s?.close()
-  k8sMetrics?.close()
   await outputs.close()
   process.stdout.write(stats.summary(engine.loader.compiled.rules))
   return code
@@ -255,12 +254,14 @@ async function runLiveSyscalls(engine: Engine, config: SakerConfig, opts: Option
 
 
 /** Capture mode: the file's events through the syscall rules, then Falco's summaries. */
-async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Promise<number> {
-  const [{ Outputs }, { openReplay, replay }, { RuleMatcher }, { DropMonitor }] = await Promise.all([
+async function runReplay(engine: Engine, config: SakerConfig, opts: Options, configFiles: readonly string[]): Promise<number> {
+  const [{ Outputs }, { openReplay, replay }, { RuleMatcher }, { DropMonitor }, { startMetrics }, { stateCounters }] = await Promise.all([
     import('../outputs/dispatcher.js'),
     import('../sources/syscall/replay.js'),
     import('../engine/matcher.js'),
     import('../engine/drops.js'),
+    import('../metrics/writer.js'),
+    import('../metrics/collector.js'),
   ])
   let outputs: Outputs
   try {
@@ -283,6 +284,10 @@ async function runReplay(engine: Engine, config: SakerConfig, opts: Options): Pr
     state: { threadTableSize: config.falco_libs.thread_table_size },
     durationS: opts.durationSeconds,
     drops: (counters) => new DropMonitor(config.syscall_event_drops, counters, outputs, false),
+    // no kernel counters in a capture; no webserver in capture mode, as in Falco
+    metrics: (state, events) => startMetrics(engine, config,
+      { name: 'syscall', engineName: 'savefile', numEvents: events, kernel: () => null, state: () => stateCounters(state), programs: () => null },
+      { outputs, ruleStats: matcher.stats, webserver: null, configFiles }),
   })
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9
   if (opts.verbose) process.stderr.write(`Elapsed time: ${elapsed.toFixed(3)}, Captured Events: ${res.events}, ${(res.events / elapsed).toFixed(2)} eps\n`)

@@ -16,6 +16,7 @@ import type { SakerConfig } from '../config/index.js'
 import type { RuleStats } from '../engine/matcher.js'
 import type { FieldJson } from '../outputs/alert.js'
 import type { CompiledRule } from '../rules/compiler.js'
+import type { SystemState } from '../state/system-state.js'
 import { versionInfo } from '../cli/version.js'
 import { hostBootNs, readResources, type Resources } from './resources.js'
 
@@ -46,11 +47,25 @@ export interface ProgramRuns {
   runTimeNs: number
 }
 
+/** The state's counters of `state`. */
+export function stateCounters(state: SystemState): StateCounters {
+  let fds = 0
+  // threads sharing their process's table (CLONE_FILES) are counted once, with it
+  for (const t of state.threads.values()) if (t.fdTable() === t.fds) fds += t.fds.size
+  return {
+    threads: state.threads.size,
+    fds,
+    addedThreads: state.stats.threadsAdded,
+    removedThreads: state.stats.threadsRemoved,
+    dropsFullThreadtable: state.stats.threadTableFullDrops,
+  }
+}
+
 /** What a running syscall source lets the collector read. */
 export interface MetricsSource {
   /** "syscall" */
   readonly name: string
-  /** scap.engine_name: "modern_bpf" for the live probe. */
+  /** scap.engine_name: "modern_bpf" for the live probe, "savefile" for a replayed capture. */
   readonly engineName: string
   /** Events this source delivered to the rules (falco.num_evts). */
   numEvents(): number

@@ -1,6 +1,6 @@
 // metrics.output_rule and metrics.output_file: a snapshot at the first event, then one at the
 // first event after each interval, as Falco's stats writer takes them (no events, no
-// snapshot; none at shutdown). The alert is "Falco internal: metrics snapshot"
+// snapshot; none at shutdown), in live runs and replays alike. The alert is "Falco internal: metrics snapshot"
 // (Informational, source internal); a file line is {"output_fields":{...},"sample":N}.
 import { appendFileSync } from 'node:fs'
 import { log } from '../cli/log.js'
@@ -36,25 +36,27 @@ export function metricsConfigError(config: SakerConfig): string | null {
 }
 
 export class MetricsWriter {
-  /** A snapshot is taken at the next event (the first one, then one per interval). */
-  private due = true
+  /** When the next snapshot is due (ms since the epoch): at the first event, then one per interval. */
+  private due = 0
   private sample = 0
-  private readonly timer: NodeJS.Timeout
   private fileFailed = false
 
   constructor(
     private readonly collector: MetricsCollector,
     private readonly config: SakerConfig,
     private readonly outputs: Outputs,
-  ) {
-    this.timer = setInterval(() => (this.due = true), config.metrics.interval_ms)
-    this.timer.unref()
-  }
+  ) {}
 
-  /** Called as events arrive (once per batch): takes the snapshot when one is due. */
+  /**
+   * Called as events arrive (once per batch, or every few events of a replay, whose loop no
+   * timer can interrupt): takes the snapshot when one is due.
+   */
   onEvents(): void {
-    if (!this.due) return
-    this.due = false
+    const now = Date.now()
+    if (now < this.due) return
+    const interval = this.config.metrics.interval_ms
+    // the next tick of the interval's clock after now, as Falco's timer ticks
+    this.due = this.due === 0 ? now + interval : this.due + Math.ceil((now + 1 - this.due) / interval) * interval
     const s = this.collector.snapshot()
     if (s === null) return
     const fields = this.collector.outputFields(s)
@@ -74,10 +76,6 @@ export class MetricsWriter {
       if (!this.fileFailed) log.log('error', `metrics: cannot write ${this.config.metrics.output_file}: ${(e as Error).message}`)
       this.fileFailed = true
     }
-  }
-
-  close(): void {
-    clearInterval(this.timer)
   }
 }
 

@@ -2,6 +2,11 @@
 // metrics section, and the webserver's routes; a live run of all of it is test/e2e/metrics.test.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { loadConfigText } from '../../src/config/load.js'
 import { RuleStats } from '../../src/engine/matcher.js'
 import { MetricsCollector, type KernelCounters, type MetricsSource } from '../../src/metrics/collector.js'
@@ -150,5 +155,30 @@ test('webserver: a port in use is an error naming the address', async () => {
       /webserver: cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/)
   } finally {
     await a.close()
+  }
+})
+
+test('a replay writes snapshots too: engine savefile, the state\'s counters, no kernel counters', () => {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+  const dir = mkdtempSync(join(tmpdir(), 'saker-metrics-replay-'))
+  try {
+    const file = join(dir, 'metrics.jsonl')
+    const r = spawnSync(process.execPath, [join(root, 'dist', 'src', 'cli', 'main.js'), '-c', '/dev/null', '-r', 'rules/saker_rules.yaml',
+      '-o', 'engine.kind=replay', '-o', 'engine.replay.capture_file=rules/tests/captures/account-database.scap', '-o', 'stdout_output.enabled=true',
+      '-o', 'log_stderr=true', '-o', 'metrics.enabled=true', '-o', 'metrics.interval=1h', '-o', `metrics.output_file=${file}`,
+      '-o', 'metrics.include_empty_values=true'], { cwd: root, encoding: 'utf8' })
+    assert.equal(r.status, 0, r.stderr)
+    assert.match(r.stderr, /Setting metrics interval to 1h, equivalent to 3600000 \(ms\)/)
+    const lines = readFileSync(file, 'utf8').trim().split('\n')
+    assert.equal(lines.length, 1, 'one snapshot: at the first event (the next is an hour later)')
+    const f = (JSON.parse(lines[0]!) as { output_fields: Record<string, unknown> }).output_fields
+    assert.equal(f['evt.source'], 'syscall')
+    assert.equal(f['scap.engine_name'], 'savefile')
+    // taken before the first event is applied (this capture has no process list): zeros, kept
+    assert.equal(f['falco.n_threads'], 0)
+    assert.equal(f['falco.num_evts'], 0)
+    assert.ok(!('scap.n_evts' in f), 'a capture has no kernel counters')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -43,7 +43,7 @@ import {
 import { SystemState } from '../../state/system-state.js'
 import type { ThreadInfo } from '../../state/thread.js'
 import { SyscallEvent } from '../syscall/event.js'
-import type { MetricsSource } from '../../metrics/collector.js'
+import { stateCounters, type MetricsSource } from '../../metrics/collector.js'
 import { startMetrics } from '../../metrics/writer.js'
 import type { Webserver } from '../../server/webserver.js'
 import { addonPath } from './addon.js'
@@ -341,7 +341,6 @@ export async function runLive(engine: Engine, config: SakerConfig, opts: LiveRun
 
   // ---- teardown: probe first (everything detached), then files, then outputs -------------
   const stats = live.stats()
-  metricsWriter?.close()
   // a scrape from here on would read a probe that is gone
   opts.webserver?.serveMetrics(null)
   live.stop()
@@ -384,18 +383,7 @@ function liveMetricsSource(live: LiveSource, state: SystemState, events: () => n
       const s = live.stats()
       return { events: s.events, dropsBuffer: s.dropsBuffer, dropsKind: s.dropsKind, dropsSize: s.dropsSize, perCpu: s.perCpu }
     },
-    state: () => {
-      let fds = 0
-      // threads sharing their process's table (CLONE_FILES) are counted once, with it
-      for (const t of state.threads.values()) if (t.fdTable() === t.fds) fds += t.fds.size
-      return {
-        threads: state.threads.size,
-        fds,
-        addedThreads: state.stats.threadsAdded,
-        removedThreads: state.stats.threadsRemoved,
-        dropsFullThreadtable: state.stats.threadTableFullDrops,
-      }
-    },
+    state: () => stateCounters(state),
     // as libscap, only while the kernel counts (it costs every program run a clock read)
     programs: () => (bpfStatsEnabled() ? live.programStats() : null),
   }

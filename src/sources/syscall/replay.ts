@@ -16,7 +16,12 @@ export interface ReplayOptions {
   readonly durationS?: number
   /** The drop monitor; it sees every event and can ask to stop (`exit` action). */
   readonly drops?: (counters: () => { events: number; drops: number }) => DropMonitor
+  /** The metrics writer of the replay (metrics.enabled), given its state and event count. */
+  readonly metrics?: (state: SystemState, events: () => number) => { onEvents(): void } | null
 }
+
+/** Events between two looks at the clock for a metrics snapshot (a look costs ~30 ns). */
+const METRICS_EVERY = 256
 
 export interface ReplayResult {
   readonly events: number
@@ -43,6 +48,7 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
   const ev = new SyscallEvent(state)
   let events = 0
   const monitor = opts.drops?.(() => ({ events, drops: 0 }))
+  const metrics = opts.metrics?.(state, () => events) ?? null
   const limitNs = BigInt(Math.round((opts.durationS ?? 0) * 1e9))
   // a boolean, not a bigint comparison per event
   const limited = limitNs > 0n
@@ -53,6 +59,7 @@ export function replay(reader: CaptureReader, matcher: RuleMatcher<SyscallEvent>
   const tsOf = (): bigint => current!.ts
   reader.forEachEvent(
     (view) => {
+      if (metrics !== null && events % METRICS_EVERY === 0) metrics.onEvents()
       ev.next(view)
       events++
       if (limited || (monitor !== undefined && !monitor.quiet(view.tsNumber))) {
