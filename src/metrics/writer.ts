@@ -58,7 +58,6 @@ export class MetricsWriter {
     // the next tick of the interval's clock after now, as Falco's timer ticks
     this.due = this.due === 0 ? now + interval : this.due + Math.ceil((now + 1 - this.due) / interval) * interval
     const s = this.collector.snapshot()
-    if (s === null) return
     const fields = this.collector.outputFields(s)
     this.sample++
     if (this.config.metrics.output_rule) this.outputs.internal(s.time, INFORMATIONAL, METRICS_RULE, 'Falco metrics snapshot', fields)
