@@ -26,8 +26,12 @@ sys.stdin.read()
 test('fds read from /proc carry O_CLOEXEC whatever their type, and files their other open flags', async () => {
   const child = spawn('python3', ['-c', HOLDER], { stdio: ['pipe', 'pipe', 'inherit'] })
   try {
-    const [line] = await once(child.stdout, 'data') as [Buffer]
-    const [keepPipe, dropPipe, keepSock, dropSock, keepFile, dropFile] = line.toString().trim().split(' ').map(Number)
+    // the whole line: with PYTHONUNBUFFERED set, print() writes each number on its own, and
+    // one 'data' event can hold only the first (read as a missing socket until session 9)
+    let line = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { line += d })
+    while (!line.includes('\n')) await once(child.stdout, 'data')
+    const [keepPipe, dropPipe, keepSock, dropSock, keepFile, dropFile] = line.trim().split(' ').map(Number)
     const fds = new Map(readFds(readContext(), `/proc/${child.pid}`).map(f => [f.fd, f]))
     const cloexec = (fd: number | undefined): boolean => (fds.get(fd!)!.openFlags & O.CLOEXEC) !== 0
     assert.equal(fds.get(keepPipe!)?.type, FD_TYPE.FIFO)

@@ -260,8 +260,6 @@ export interface ReadContext {
   cgroups: CgroupLayout
   /** Socket tables by network namespace inode, read on first use. */
   sockets: Map<string, Map<bigint, FdInfo>>
-  /** Network namespaces whose tables were read a second time (knownSocket). */
-  socketsReread: Set<string>
   fds: boolean
   bootNs: bigint
   clkTck: number
@@ -269,7 +267,7 @@ export interface ReadContext {
 
 export function readContext(opts: ProcfsOptions = {}): ReadContext {
   const procRoot = opts.procRoot ?? '/proc'
-  return { procRoot, cgroups: cgroupLayout(procRoot), sockets: new Map(), socketsReread: new Set(), fds: opts.fds ?? true, bootNs: bootTimeNs(procRoot), clkTck: 100 }
+  return { procRoot, cgroups: cgroupLayout(procRoot), sockets: new Map(), fds: opts.fds ?? true, bootNs: bootTimeNs(procRoot), clkTck: 100 }
 }
 
 /**
@@ -397,7 +395,7 @@ export function readFds(ctx: ReadContext, dir: string): FdInfo[] {
     if (link.startsWith('socket:[')) {
       netns ??= readLink(`${dir}/ns/net`) ?? ''
       const ino = BigInt(link.slice(8, -1))
-      const known = knownSocket(ctx, dir, netns, ino)
+      const known = socketTable(ctx, dir, netns).get(ino)
       if (known === undefined) continue // a socket family scap does not track
       f = { ...known, fd }
     } else if (link.startsWith('pipe:[')) {
@@ -462,21 +460,6 @@ function anonType(name: string): number {
     case 'bpf-map': case 'bpf-prog': case 'bpf_link': case 'bpf_iter': return FD_TYPE.BPF
     default: return FD_TYPE.UNSUPPORTED
   }
-}
-
-/**
- * Socket `ino` of netns `netns` from its tables. The kernel lists /proc/net tables a read() at
- * a time from a saved position, so sockets made or closed between two reads can make it skip
- * others (seen under parallel tests): on a miss the tables are read once more, once per netns
- * (a miss is also a socket of a family scap does not track, or one newer than the tables, and
- * the tables of a busy host are megabytes).
- */
-function knownSocket(ctx: ReadContext, dir: string, netns: string, ino: bigint): FdInfo | undefined {
-  const known = socketTable(ctx, dir, netns).get(ino)
-  if (known !== undefined || ctx.socketsReread.has(netns)) return known
-  ctx.socketsReread.add(netns)
-  ctx.sockets.delete(netns)
-  return socketTable(ctx, dir, netns).get(ino)
 }
 
 function socketTable(ctx: ReadContext, dir: string, netns: string): Map<bigint, FdInfo> {
