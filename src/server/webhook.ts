@@ -15,10 +15,9 @@
 // request; close() stops listening, lets requests in progress finish (5 s, as the plugin's
 // shutdown timeout), then cuts what is left.
 
+import type http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import http from 'node:http'
-import https from 'node:https'
-import type { Socket } from 'node:net'
+import { HttpListener } from './listener.js'
 import type { PemPair } from './tls.js'
 
 /** What the owner of the endpoint made of a body. */
@@ -65,43 +64,27 @@ const RETRY_AFTER_S = '1'
 
 export class AuditWebhook {
   readonly stats: WebhookStats = { requests: 0, accepted: 0, badRequest: 0, tooLarge: 0, busy: 0, refused: 0, aborted: 0 }
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private listener!: HttpListener
   private pendingBytes = 0
   private readonly maxPending: number
-  private closing: Promise<void> | null = null
 
   private constructor(private readonly opts: AuditWebhookOptions) {
     this.maxPending = opts.maxPendingBytes ?? Math.max(opts.maxBodyBytes * 4, 1 << 20)
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res)
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler)
-    this.server.requestTimeout = opts.requestTimeoutMs ?? 60_000
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s)
-      s.on('close', () => this.sockets.delete(s))
-    })
-    // a TLS handshake that fails is the client's problem, not the server's
-    this.server.on('tlsClientError', () => {})
   }
 
   /** Starts listening; rejects with the reason when the address cannot be used. */
   static async start(opts: AuditWebhookOptions): Promise<AuditWebhook> {
     const hook = new AuditWebhook(opts)
-    const host = opts.host === '' ? undefined : opts.host
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error) => reject(new Error(`cannot listen on ${host ?? ''}:${opts.port}: ${err.message}`))
-      hook.server.once('error', onError)
-      hook.server.listen({ port: opts.port, host }, () => {
-        hook.server.off('error', onError)
-        resolve()
-      })
-    })
+    hook.listener = await HttpListener.listen(
+      { host: opts.host ?? '', port: opts.port, tls: opts.tls, requestTimeoutMs: opts.requestTimeoutMs ?? 60_000, closeGraceMs: opts.closeGraceMs ?? 5000 },
+      (req, res) => hook.handle(req, res),
+    )
     return hook
   }
 
   /** Where the server listens (the port chosen when 0 was asked). */
   address(): AddressInfo {
-    return this.server.address() as AddressInfo
+    return this.listener.address()
   }
 
   get url(): string {
@@ -112,19 +95,7 @@ export class AuditWebhook {
 
   /** Stops listening; requests in progress get closeGraceMs to finish. Idempotent. */
   close(): Promise<void> {
-    if (this.closing) return this.closing
-    this.closing = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        for (const s of this.sockets) s.destroy()
-      }, this.opts.closeGraceMs ?? 5000)
-      timer.unref()
-      this.server.close(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-      this.server.closeIdleConnections()
-    })
-    return this.closing
+    return this.listener.close()
   }
 
   private matches(url: string): boolean {

@@ -2,9 +2,9 @@
 // (k8s_healthz_endpoint, `{"status": "ok"}`), `/versions` (what `--version` prints as JSON)
 // and, with prometheus_metrics_enabled, `/metrics` in Prometheus' text format. Plain HTTP
 // or, with ssl_enabled, HTTPS from the one PEM file Falco takes (certificate and key).
-import http from 'node:http'
-import https from 'node:https'
-import type { AddressInfo, Socket } from 'node:net'
+import type http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { HttpListener } from './listener.js'
 import type { PemPair } from './tls.js'
 
 export interface WebserverOptions {
@@ -20,35 +20,22 @@ export interface WebserverOptions {
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4'
 
 export class Webserver {
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
-  private closing: Promise<void> | null = null
+  private listener!: HttpListener
   /** The Prometheus text of this moment; until serveMetrics, /metrics is 404 (as Falco's before its sources open). */
   private metrics: (() => string) | null = null
 
-  private constructor(private readonly opts: WebserverOptions) {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.handle(req, res)
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler)
-    this.server.requestTimeout = 30_000
-    this.server.on('connection', (s: Socket) => {
-      this.sockets.add(s)
-      s.on('close', () => this.sockets.delete(s))
-    })
-    this.server.on('tlsClientError', () => {})
-  }
+  private constructor(private readonly opts: WebserverOptions) {}
 
   /** Starts listening; rejects with the address and the reason when it cannot. */
   static async start(opts: WebserverOptions): Promise<Webserver> {
     const w = new Webserver(opts)
-    const host = opts.host === '' ? undefined : opts.host
-    await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new Error(`webserver: cannot listen on ${opts.host}:${opts.port}: ${err.message}`))
-      w.server.once('error', onError)
-      w.server.listen({ port: opts.port, host }, () => {
-        w.server.off('error', onError)
-        resolve()
-      })
-    })
+    try {
+      // open connections are cut a second after close()
+      w.listener = await HttpListener.listen({ host: opts.host, port: opts.port, tls: opts.tls, requestTimeoutMs: 30_000, closeGraceMs: 1000 },
+        (req, res) => w.handle(req, res))
+    } catch (e) {
+      throw new Error(`webserver: ${(e as Error).message}`)
+    }
     return w
   }
 
@@ -58,23 +45,12 @@ export class Webserver {
   }
 
   address(): AddressInfo {
-    return this.server.address() as AddressInfo
+    return this.listener.address()
   }
 
   /** Stops listening; open connections are cut after a second. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        for (const s of this.sockets) s.destroy()
-      }, 1000)
-      timer.unref()
-      this.server.close(() => {
-        clearTimeout(timer)
-        resolve()
-      })
-      this.server.closeIdleConnections()
-    })
-    return this.closing
+    return this.listener.close()
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

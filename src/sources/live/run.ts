@@ -379,10 +379,7 @@ function liveMetricsSource(live: LiveSource, state: SystemState, events: () => n
     name: 'syscall',
     engineName: 'modern_bpf',
     numEvents: events,
-    kernel: () => {
-      const s = live.stats()
-      return { events: s.events, dropsBuffer: s.dropsBuffer, dropsKind: s.dropsKind, dropsSize: s.dropsSize, perCpu: s.perCpu }
-    },
+    kernel: () => live.stats(),
     state: () => stateCounters(state),
     // as libscap, only while the kernel counts (it costs every program run a clock read)
     programs: () => (bpfStatsEnabled() ? live.programStats() : null),
